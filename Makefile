@@ -1,0 +1,30 @@
+# Everything runs from a fresh clone: each target first runs `setup` (idempotent).
+SHELL := /bin/bash
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+export PATH := $(CURDIR)/tools/bin:$(CURDIR)/.venv/bin:$(PATH)
+HYPOTHESIS_PROFILE ?= ci
+export HYPOTHESIS_PROFILE
+
+.PHONY: setup compile demo test bench lint clean
+
+setup:
+	@bash tools/setup.sh
+
+compile: setup
+	@ape compile
+
+demo: setup
+	@ape run demo
+
+test: setup
+	@ape test tests -q -p no:cacheprovider
+
+bench: setup
+	@ape run bench
+
+lint: setup
+	@ruff check zk scripts tests
+	@mypy
+
+clean:
+	rm -rf .build contracts/.cache .venv node_modules .solcx

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
+import {ERC20PermitUpgradeable} from
+    "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
+import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
+
+import {IUSDai} from "../interfaces/IUSDai.sol";
+import {IWrappedM} from "../interfaces/IWrappedM.sol";
+import {ISwapAdapter} from "../interfaces/ISwapAdapter.sol";
+
+/// @title USDai
+/// @notice ERC-20 dollar (18 decimals, EIP-2612 permit) backed 1:1 by wM (6 decimals).
+contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, PausableUpgradeable {
+    using SafeERC20 for IERC20;
+
+    // ---------------------------------------------------------------- constants
+
+    /// @notice 1 wM unit (1e-6) backs 1e12 USDai units (1e-18).
+    uint256 public constant SCALE = 1e12;
+    uint256 internal constant BPS = 1e4;
+    /// @notice Highest admin fee on base yield governance may set (20%).
+    uint256 public constant MAX_ADMIN_FEE_BPS = 2000;
+
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    bytes32 public constant BLACKLIST_ADMIN_ROLE = keccak256("BLACKLIST_ADMIN_ROLE");
+
+    // ---------------------------------------------------------------- storage
+
+    /// @custom:storage-location erc7201:gpuyield.storage.USDai
+    struct USDaiStorage {
+        IWrappedM wM;
+        ISwapAdapter swapAdapter;
+        uint256 supplyCap;
+        address baseYieldRecipient;
+        uint16 adminFeeBps;
+        address feeRecipient;
+        mapping(address => bool) isTokenSupported;
+        mapping(address => bool) isBlacklisted;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.USDai")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_SLOT = 0x24b6554e092562b22cd58650e9784c4048104893110a4cc9e579582582931800;
+
+    function _s() private pure returns (USDaiStorage storage $) {
+        assembly {
+            $.slot := STORAGE_SLOT
+        }
+    }
+
+    // ---------------------------------------------------------------- initializer
+
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @param admin Governance (`DEFAULT_ADMIN_ROLE`); pauser and blacklist admin are granted separately.
+    /// @param tokens Deposit stablecoins (USDC, USDT) supported from the start.
+    function initialize(
+        address admin,
+        IWrappedM wM,
+        ISwapAdapter adapter,
+        address[] calldata tokens,
+        uint256 cap,
+        uint256 feeBps,
+        address feeRecipient_
+    ) external initializer {
+        if (admin == address(0) || address(wM) == address(0) || address(adapter) == address(0)) revert AddressZero();
+        __ERC20_init("USDai", "USDai");
+        __ERC20Permit_init("USDai");
+        __AccessControl_init();
+        __Pausable_init();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        USDaiStorage storage $ = _s();
+        $.wM = wM;
+        $.swapAdapter = adapter;
+        emit SwapAdapterUpdated(address(0), address(adapter));
+        for (uint256 i; i < tokens.length; ++i) {
+            _setTokenSupport(tokens[i], true);
+        }
+        $.supplyCap = cap;
+        emit SupplyCapUpdated(0, cap);
+        _setAdminFee(feeBps, feeRecipient_);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc IUSDai
+    function setSupplyCap(uint256 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        USDaiStorage storage $ = _s();
+        emit SupplyCapUpdated($.supplyCap, cap);
+        $.supplyCap = cap;
+    }
+
+    /// @inheritdoc IUSDai
+    function setSwapAdapter(address adapter) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (adapter == address(0)) revert AddressZero();
+        USDaiStorage storage $ = _s();
+        emit SwapAdapterUpdated(address($.swapAdapter), adapter);
+        $.swapAdapter = ISwapAdapter(adapter);
+    }
+
+    /// @inheritdoc IUSDai
+    function setBaseYieldRecipient(address recipient) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (recipient == address(0)) revert AddressZero();
+        USDaiStorage storage $ = _s();
+        emit BaseYieldRecipientUpdated($.baseYieldRecipient, recipient);
+        $.baseYieldRecipient = recipient;
+    }
+
+    /// @inheritdoc IUSDai
+    function setAdminFee(uint256 feeBps, address feeRecipient_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setAdminFee(feeBps, feeRecipient_);
+    }
+
+    /// @inheritdoc IUSDai
+    function setTokenSupport(address token, bool supported) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setTokenSupport(token, supported);
+    }
+
+    /// @inheritdoc IUSDai
+    function setBlacklisted(address account, bool blacklisted) external onlyRole(BLACKLIST_ADMIN_ROLE) {
+        _s().isBlacklisted[account] = blacklisted;
+        emit BlacklistUpdated(account, blacklisted);
+    }
+
+    /// @inheritdoc IUSDai
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IUSDai
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- user actions
+
+    /// @inheritdoc IUSDai
+    function deposit(address tokenIn, uint256 amountIn, uint256 minUsdaiOut, address recipient)
+        external
+        whenNotPaused
+        returns (uint256 usdaiOut)
+    {
+        if (amountIn == 0) revert AmountZero();
+        _checkRecipient(recipient);
+        USDaiStorage storage $ = _s();
+        IWrappedM wM = $.wM;
+        uint256 wmIn;
+        if (tokenIn == address(wM)) {
+            wmIn = amountIn;
+            IERC20(tokenIn).safeTransferFrom(msg.sender, address(this), amountIn);
+        } else {
+            if (!$.isTokenSupported[tokenIn]) revert TokenUnsupported(tokenIn);
+            // Push to the adapter, then measure what arrived rather than trusting its return value.
+            IERC20(tokenIn).safeTransferFrom(msg.sender, address($.swapAdapter), amountIn);
+            uint256 before = wM.balanceOf(address(this));
+            $.swapAdapter.swapExactIn(tokenIn, address(wM), amountIn, Math.ceilDiv(minUsdaiOut, SCALE), address(this));
+            wmIn = wM.balanceOf(address(this)) - before;
+        }
+        usdaiOut = wmIn * SCALE;
+        if (usdaiOut < minUsdaiOut) revert DepositSlippageExceeded(usdaiOut, minUsdaiOut);
+        uint256 supplyAfter = totalSupply() + usdaiOut;
+        if (supplyAfter > $.supplyCap) revert SupplyCapExceeded(supplyAfter, $.supplyCap);
+        _mint(recipient, usdaiOut);
+        emit Deposited(msg.sender, recipient, tokenIn, amountIn, usdaiOut);
+    }
+
+    /// @inheritdoc IUSDai
+    function withdraw(address tokenOut, uint256 usdaiIn, uint256 minOut, address recipient)
+        external
+        returns (uint256 amountOut)
+    {
+        if (usdaiIn == 0) revert AmountZero();
+        _checkRecipient(recipient);
+        USDaiStorage storage $ = _s();
+        IWrappedM wM = $.wM;
+        // Rounded down: the sub-unit remainder stays behind as backing, never paid out.
+        uint256 wmOut = usdaiIn / SCALE;
+        if (wmOut == 0) revert WithdrawalTooSmall(usdaiIn, SCALE);
+        bool isWm = tokenOut == address(wM);
+        if (!isWm && !$.isTokenSupported[tokenOut]) revert TokenUnsupported(tokenOut);
+        _burn(msg.sender, usdaiIn);
+        if (isWm) {
+            amountOut = wmOut;
+            if (amountOut < minOut) revert WithdrawalSlippageExceeded(amountOut, minOut);
+            IERC20(address(wM)).safeTransfer(recipient, wmOut);
+        } else {
+            IERC20(address(wM)).safeTransfer(address($.swapAdapter), wmOut);
+            uint256 before = IERC20(tokenOut).balanceOf(recipient);
+            $.swapAdapter.swapExactIn(address(wM), tokenOut, wmOut, minOut, recipient);
+            amountOut = IERC20(tokenOut).balanceOf(recipient) - before;
+            if (amountOut < minOut) revert WithdrawalSlippageExceeded(amountOut, minOut);
+        }
+        emit Withdrawn(msg.sender, recipient, tokenOut, usdaiIn, amountOut);
+    }
+
+    /// @inheritdoc IUSDai
+    function harvestBaseYield() external returns (uint256 minted) {
+        USDaiStorage storage $ = _s();
+        address recipient = $.baseYieldRecipient;
+        if (recipient == address(0)) revert BaseYieldRecipientUnset();
+        uint256 claimed = $.wM.claimFor(address(this));
+        minted = _excessBacking();
+        if (minted == 0) return 0;
+        // The fee is rounded down: the recipient (the vault) gets the rounding.
+        uint256 fee = Math.mulDiv(minted, $.adminFeeBps, BPS, Math.Rounding.Floor);
+        // Base yield is not capped by the supply cap: it is backing that already exists.
+        if (fee != 0) _mint($.feeRecipient, fee);
+        _mint(recipient, minted - fee);
+        emit BaseYieldHarvested(recipient, claimed, minted - fee, fee);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IUSDai
+    function wrappedM() external view returns (address) {
+        return address(_s().wM);
+    }
+
+    /// @inheritdoc IUSDai
+    function swapAdapter() external view returns (address) {
+        return address(_s().swapAdapter);
+    }
+
+    /// @inheritdoc IUSDai
+    function supplyCap() external view returns (uint256) {
+        return _s().supplyCap;
+    }
+
+    /// @inheritdoc IUSDai
+    function baseYieldRecipient() external view returns (address) {
+        return _s().baseYieldRecipient;
+    }
+
+    /// @inheritdoc IUSDai
+    function adminFeeBps() external view returns (uint256) {
+        return _s().adminFeeBps;
+    }
+
+    /// @inheritdoc IUSDai
+    function feeRecipient() external view returns (address) {
+        return _s().feeRecipient;
+    }
+
+    /// @inheritdoc IUSDai
+    function isTokenSupported(address token) external view returns (bool) {
+        return _s().isTokenSupported[token];
+    }
+
+    /// @inheritdoc IUSDai
+    function isBlacklisted(address account) external view returns (bool) {
+        return _s().isBlacklisted[account];
+    }
+
+    /// @inheritdoc IUSDai
+    function harvestableBaseYield() external view returns (uint256) {
+        USDaiStorage storage $ = _s();
+        uint256 backing = ($.wM.balanceOf(address(this)) + $.wM.accruedYieldOf(address(this))) * SCALE;
+        uint256 supply = totalSupply();
+        return backing > supply ? backing - supply : 0;
+    }
+
+    /// @inheritdoc IUSDai
+    function maxDeposit() external view returns (uint256) {
+        if (paused()) return 0;
+        uint256 cap = _s().supplyCap;
+        uint256 supply = totalSupply();
+        return cap > supply ? cap - supply : 0;
+    }
+
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IUSDai).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// @dev Blacklist enforced on every balance change: sender, recipient and operator.
+    function _update(address from, address to, uint256 value) internal override {
+        mapping(address => bool) storage blacklisted = _s().isBlacklisted;
+        if (blacklisted[from]) revert AccountBlacklisted(from);
+        if (blacklisted[to]) revert AccountBlacklisted(to);
+        if (msg.sender != from && blacklisted[msg.sender]) revert AccountBlacklisted(msg.sender);
+        super._update(from, to, value);
+    }
+
+    function _excessBacking() internal view returns (uint256) {
+        uint256 backing = _s().wM.balanceOf(address(this)) * SCALE;
+        uint256 supply = totalSupply();
+        return backing > supply ? backing - supply : 0;
+    }
+
+    function _checkRecipient(address recipient) internal view {
+        if (recipient == address(0) || recipient == address(this)) revert RecipientInvalid(recipient);
+    }
+
+    function _setTokenSupport(address token, bool supported) internal {
+        if (token == address(0)) revert AddressZero();
+        _s().isTokenSupported[token] = supported;
+        emit TokenSupportUpdated(token, supported);
+    }
+
+    function _setAdminFee(uint256 feeBps, address feeRecipient_) internal {
+        if (feeBps > MAX_ADMIN_FEE_BPS) revert AdminFeeTooHigh(feeBps, MAX_ADMIN_FEE_BPS);
+        if (feeRecipient_ == address(0)) revert AddressZero();
+        USDaiStorage storage $ = _s();
+        emit AdminFeeUpdated($.adminFeeBps, feeBps, feeRecipient_);
+        $.adminFeeBps = uint16(feeBps);
+        $.feeRecipient = feeRecipient_;
+    }
+}

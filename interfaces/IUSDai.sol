@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @title IUSDai
+/// @notice A dollar backed 1:1 by M^0's wrapped M (wM, 6 decimals): 1 USDai (1e18 units) per 1 wM
+///         (1e6 units). USDC/USDT deposits are swapped to wM; wM's earner yield is not paid to
+///         holders but harvested as the sUSDai vault's base yield.
+/// @dev Invariant: `totalSupply() <= wM.balanceOf(this) * 1e12` at all times.
+interface IUSDai is IERC20 {
+    // ---------------------------------------------------------------- errors
+
+    /// @notice Thrown when an amount argument is zero.
+    error AmountZero();
+    /// @notice Thrown when a deposit or withdrawal names a token that is neither wM nor a supported stablecoin.
+    error TokenUnsupported(address token);
+    /// @notice Thrown when a deposit mints less USDai than the caller's minimum.
+    error DepositSlippageExceeded(uint256 usdaiOut, uint256 minUsdaiOut);
+    /// @notice Thrown when a withdrawal pays out less than the caller's minimum.
+    error WithdrawalSlippageExceeded(uint256 amountOut, uint256 minOut);
+    /// @notice Thrown when a withdrawal is smaller than one wM unit (1e12 USDai units).
+    error WithdrawalTooSmall(uint256 usdaiIn, uint256 minimum);
+    /// @notice Thrown when a deposit would take the supply above the cap.
+    error SupplyCapExceeded(uint256 supplyAfter, uint256 cap);
+    /// @notice Thrown when a mint, transfer or burn involves a blacklisted sender, recipient or operator.
+    error AccountBlacklisted(address account);
+    /// @notice Thrown when a recipient is the zero address or the token itself.
+    error RecipientInvalid(address recipient);
+    /// @notice Thrown when a harvest finds no base-yield recipient configured.
+    error BaseYieldRecipientUnset();
+    /// @notice Thrown when the admin fee is set above `MAX_ADMIN_FEE_BPS`.
+    error AdminFeeTooHigh(uint256 feeBps, uint256 maximum);
+    /// @notice Thrown when a configuration address is zero.
+    error AddressZero();
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice Emitted when `amountIn` of `tokenIn` from `sender` mints `usdaiOut` to `recipient`.
+    event Deposited(
+        address indexed sender, address indexed recipient, address indexed tokenIn, uint256 amountIn, uint256 usdaiOut
+    );
+    /// @notice Emitted when `usdaiIn` of `sender` is burned and `amountOut` of `tokenOut` paid to `recipient`.
+    event Withdrawn(
+        address indexed sender, address indexed recipient, address indexed tokenOut, uint256 usdaiIn, uint256 amountOut
+    );
+    /// @notice Emitted by a harvest: wM yield claimed, USDai minted to the recipient and as fee.
+    event BaseYieldHarvested(address indexed recipient, uint256 wmClaimed, uint256 usdaiToRecipient, uint256 usdaiFee);
+    event SupplyCapUpdated(uint256 previous, uint256 current);
+    event SwapAdapterUpdated(address indexed previous, address indexed current);
+    event BaseYieldRecipientUpdated(address indexed previous, address indexed current);
+    event AdminFeeUpdated(uint256 previousBps, uint256 currentBps, address indexed feeRecipient);
+    event TokenSupportUpdated(address indexed token, bool supported);
+    event BlacklistUpdated(address indexed account, bool blacklisted);
+
+    // ---------------------------------------------------------------- user actions
+
+    /// @notice Pulls `amountIn` of `tokenIn` from the caller, swaps it to wM unless it is wM, and mints
+    ///         `wM received * 1e12` USDai to `recipient`.
+    /// @dev Reverts while paused (`EnforcedPause`), above the supply cap, below `minUsdaiOut`.
+    /// @return usdaiOut USDai minted.
+    function deposit(address tokenIn, uint256 amountIn, uint256 minUsdaiOut, address recipient)
+        external
+        returns (uint256 usdaiOut);
+
+    /// @notice Burns `usdaiIn` of the caller's USDai and pays `usdaiIn / 1e12` wM (rounded down; the
+    ///         remainder stays as backing), swapped to `tokenOut` unless it is wM, to `recipient`.
+    /// @dev Open while paused: a pause never traps what is already the holder's.
+    /// @return amountOut Amount of `tokenOut` paid, at least `minOut`.
+    function withdraw(address tokenOut, uint256 usdaiIn, uint256 minOut, address recipient)
+        external
+        returns (uint256 amountOut);
+
+    /// @notice Claims USDai's wM earner yield and mints the excess backing as USDai: the admin fee to
+    ///         the fee recipient, the rest to the base-yield recipient (the sUSDai vault). Permissionless.
+    /// @return minted Total USDai minted (recipient + fee).
+    function harvestBaseYield() external returns (uint256 minted);
+
+    // ---------------------------------------------------------------- governance
+
+    function setSupplyCap(uint256 cap) external;
+    function setSwapAdapter(address adapter) external;
+    function setBaseYieldRecipient(address recipient) external;
+    function setAdminFee(uint256 feeBps, address feeRecipient) external;
+    function setTokenSupport(address token, bool supported) external;
+    function setBlacklisted(address account, bool blacklisted) external;
+    function pause() external;
+    function unpause() external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The backing token (wM).
+    function wrappedM() external view returns (address);
+    function swapAdapter() external view returns (address);
+    function supplyCap() external view returns (uint256);
+    function baseYieldRecipient() external view returns (address);
+    function adminFeeBps() external view returns (uint256);
+    function feeRecipient() external view returns (address);
+    function isTokenSupported(address token) external view returns (bool);
+    function isBlacklisted(address account) external view returns (bool);
+    /// @notice USDai a harvest would mint now (recipient + fee), from balance and accrued yield.
+    function harvestableBaseYield() external view returns (uint256);
+    /// @notice The most a deposit can mint now (0 while paused).
+    function maxDeposit() external view returns (uint256);
+}

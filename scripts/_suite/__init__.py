@@ -1,0 +1,1 @@
+"""Shared Python for the launch scripts, the demo, the benchmarks and the tests (not an `ape run` script)."""

@@ -1,0 +1,211 @@
+"""The one deploy path of the suite.
+
+`deploy_suite` deploys everything: on a local chain first the stand-ins (LocalWrappedM, USDC/USDT-like
+stablecoins, the swap venue and its adapter), on a fork or a testnet the real token addresses of the
+network config; then each core contract as an implementation behind OpenZeppelin's
+TransparentUpgradeableProxy, initialized in the proxy's constructor (no front-running window), and
+the roles. Test fixtures, `scripts/deploy.py`, the demo and the benchmarks all call it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ape import project
+
+BPS = 10_000
+DAY = 86_400
+WM_DECIMALS = 6
+USDAI = 10**18
+WM = 10**6
+
+
+@dataclass(frozen=True)
+class Params:
+    """Initializer parameters (PROTOCOL.md defaults)."""
+
+    wm_earner_rate_bps: int = 400
+    swap_fee_bps: int = 1
+    usdai_supply_cap: int = 1_000_000_000 * USDAI
+    usdai_admin_fee_bps: int = 100
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Where the external tokens come from. `local=True` deploys stand-ins."""
+
+    name: str
+    local: bool
+    wm: str | None = None
+    usdc: str | None = None
+    usdt: str | None = None
+    swap_router: str | None = None
+    # Uniswap V3 pool fee tiers (hundredths of a bip) of the wM/USDC and wM/USDT pools.
+    pool_fees: tuple[int, int] = (100, 100)
+
+
+ARBITRUM_ONE = NetworkConfig(
+    name="arbitrum-one",
+    local=False,
+    wm="0x437cc33344a0B27A429f795ff6B469C72698B291",
+    usdc="0xaf88d065e77c8cC2239327C5EDb3A432268e5831",
+    usdt="0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9",
+    swap_router="0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45",
+)
+LOCAL = NetworkConfig(name="local", local=True)
+
+NETWORKS: dict[str, NetworkConfig] = {
+    "local": LOCAL,
+    "arbitrum:mainnet-fork": ARBITRUM_ONE,
+    "arbitrum:mainnet": ARBITRUM_ONE,
+    # Arbitrum Sepolia has no wM: the launch deploys the stand-ins there too.
+    "arbitrum:sepolia": NetworkConfig(name="arbitrum-sepolia", local=True),
+}
+
+
+def network_config(choice: str) -> NetworkConfig:
+    """The config of an Ape network choice such as `arbitrum:mainnet-fork:foundry`."""
+    ecosystem_network = ":".join(choice.split(":")[:2])
+    if ecosystem_network.startswith("ethereum:local") or choice == "local":
+        return LOCAL
+    return NETWORKS.get(ecosystem_network, LOCAL)
+
+
+@dataclass
+class Suite:
+    """Every deployed contract, as Ape contract instances."""
+
+    network: NetworkConfig
+    params: Params
+    deployer: Any
+    governance: Any
+    wm: Any
+    usdc: Any
+    usdt: Any
+    swap_adapter: Any
+    usdai: Any
+    venue: Any = None
+    proxy_admins: dict[str, str] = field(default_factory=dict)
+    implementations: dict[str, str] = field(default_factory=dict)
+
+    def manifest(self) -> dict[str, Any]:
+        contracts = {
+            "wM": self.wm.address,
+            "USDC": self.usdc.address,
+            "USDT": self.usdt.address,
+            "swapAdapter": self.swap_adapter.address,
+            "USDai": self.usdai.address,
+        }
+        if self.venue is not None:
+            contracts["localSwapVenue"] = self.venue.address
+        return {
+            "network": self.network.name,
+            "governance": str(self.governance),
+            "contracts": contracts,
+            "implementations": self.implementations,
+            "proxyAdmins": self.proxy_admins,
+            "params": self.params.__dict__,
+        }
+
+    def write_manifest(self, folder: Path, network_name: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{network_name}.json"
+        path.write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        return path
+
+
+def deploy_proxy(container: Any, deployer: Any, admin_owner: Any, init_args: list[Any]) -> tuple[Any, str, str]:
+    """Deploys `container` as an implementation and a TransparentUpgradeableProxy initialized with
+    `initialize(*init_args)`; returns (proxied instance, implementation address, ProxyAdmin address)."""
+    implementation = container.deploy(sender=deployer)
+    data = implementation.initialize.encode_input(*init_args)
+    proxy = project.SuiteProxy.deploy(implementation.address, admin_owner, data, sender=deployer)
+    admin_slot = int("b53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103", 16)
+    raw = deployer.provider.get_storage(proxy.address, admin_slot)
+    proxy_admin = "0x" + bytes(raw)[-20:].hex()
+    return container.at(proxy.address), implementation.address, proxy_admin
+
+
+def deploy_local_tokens(deployer: Any, params: Params) -> tuple[Any, Any, Any, Any, Any]:
+    """Stand-ins: wM with earning, USDC/USDT, the reserve-backed venue and its adapter."""
+    wm = project.LocalWrappedM.deploy(deployer, params.wm_earner_rate_bps, sender=deployer)
+    usdc = project.LocalStablecoin.deploy("USD Coin (local)", "USDC", deployer, sender=deployer)
+    usdt = project.LocalStablecoin.deploy("Tether USD (local)", "USDT", deployer, sender=deployer)
+    venue = project.LocalSwapVenue.deploy(wm, params.swap_fee_bps, deployer, sender=deployer)
+    wm.setMinter(venue, sender=deployer)
+    venue.listStablecoin(usdc, sender=deployer)
+    venue.listStablecoin(usdt, sender=deployer)
+    adapter = project.LocalSwapAdapter.deploy(venue, sender=deployer)
+    return wm, usdc, usdt, venue, adapter
+
+
+def deploy_suite(
+    deployer: Any,
+    governance: Any | None = None,
+    params: Params | None = None,
+    network: NetworkConfig = LOCAL,
+    roles: dict[str, Any] | None = None,
+) -> Suite:
+    """Deploys the suite. `governance` receives DEFAULT_ADMIN_ROLE and owns the ProxyAdmins; until the
+    end of this call the deployer holds admin so that it can wire contracts, then it renounces it
+    (unless the deployer is the governance). `roles` maps role names (`pauser`, `blacklist_admin`)
+    to accounts; by default governance holds them."""
+    params = params or Params()
+    governance = governance or deployer
+    roles = roles or {}
+
+    if network.local:
+        wm, usdc, usdt, venue, adapter = deploy_local_tokens(deployer, params)
+    else:
+        wm = project.LocalWrappedM.at(network.wm)  # same IWrappedM surface as the real token
+        usdc = project.LocalStablecoin.at(network.usdc)
+        usdt = project.LocalStablecoin.at(network.usdt)
+        venue = None
+        adapter = project.UniswapV3SwapAdapter.deploy(
+            network.swap_router, network.wm, [network.usdc, network.usdt], list(network.pool_fees), sender=deployer
+        )
+
+    suite_impls: dict[str, str] = {}
+    admins: dict[str, str] = {}
+    usdai, suite_impls["USDai"], admins["USDai"] = deploy_proxy(
+        project.USDai,
+        deployer,
+        governance,
+        [deployer, wm, adapter, [usdc, usdt], params.usdai_supply_cap, params.usdai_admin_fee_bps, governance],
+    )
+    if network.local:
+        wm.startEarningFor(usdai, sender=deployer)
+    # Until the sUSDai vault is wired in, base yield goes to governance.
+    usdai.setBaseYieldRecipient(governance, sender=deployer)
+
+    suite = Suite(
+        network=network,
+        params=params,
+        deployer=deployer,
+        governance=governance,
+        wm=wm,
+        usdc=usdc,
+        usdt=usdt,
+        swap_adapter=adapter,
+        usdai=usdai,
+        venue=venue,
+        proxy_admins=admins,
+        implementations=suite_impls,
+    )
+    _grant_roles(suite, deployer, governance, roles)
+    return suite
+
+
+def _grant_roles(suite: Suite, deployer: Any, governance: Any, roles: dict[str, Any]) -> None:
+    usdai = suite.usdai
+    pauser = roles.get("pauser", governance)
+    blacklist_admin = roles.get("blacklist_admin", governance)
+    usdai.grantRole(usdai.PAUSER_ROLE(), pauser, sender=deployer)
+    usdai.grantRole(usdai.BLACKLIST_ADMIN_ROLE(), blacklist_admin, sender=deployer)
+    admin_role = usdai.DEFAULT_ADMIN_ROLE()
+    if str(governance) != str(deployer.address):
+        usdai.grantRole(admin_role, governance, sender=deployer)
+        usdai.renounceRole(admin_role, deployer, sender=deployer)

@@ -1,0 +1,145 @@
+"""Shared fixtures: named actors, the suite deployed by the launch code, and funding helpers.
+
+Session fixtures deploy once; Ape snapshots and reverts the chain around every test, so each test
+starts from the same deployed state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from _suite.deployment import USDAI, WM, Suite, deploy_suite
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "deep",
+    max_examples=1000,
+    stateful_step_count=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+# ---------------------------------------------------------------- actors
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts: Any) -> Any:
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def governance(accounts: Any) -> Any:
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def pauser(accounts: Any) -> Any:
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def blacklister(accounts: Any) -> Any:
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def alice(accounts: Any) -> Any:
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts: Any) -> Any:
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def carol(accounts: Any) -> Any:
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def keeper(accounts: Any) -> Any:
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def curator(accounts: Any) -> Any:
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def borrower(accounts: Any) -> Any:
+    return accounts[9]
+
+
+# ---------------------------------------------------------------- the suite
+
+
+@pytest.fixture(scope="session")
+def suite(deployer: Any, governance: Any, pauser: Any, blacklister: Any) -> Suite:
+    return deploy_suite(deployer, governance, roles={"pauser": pauser, "blacklist_admin": blacklister})
+
+
+@pytest.fixture(scope="session")
+def usdai(suite: Suite) -> Any:
+    return suite.usdai
+
+
+@pytest.fixture(scope="session")
+def wm(suite: Suite) -> Any:
+    return suite.wm
+
+
+@pytest.fixture(scope="session")
+def usdc(suite: Suite) -> Any:
+    return suite.usdc
+
+
+@pytest.fixture(scope="session")
+def usdt(suite: Suite) -> Any:
+    return suite.usdt
+
+
+@pytest.fixture(scope="session")
+def fund(suite: Suite) -> Callable[[Any, Any, int], None]:
+    """`fund(token, account, amount)`: mints a local stablecoin or wM to `account` (6 decimals)."""
+
+    def _fund(token: Any, account: Any, amount: int) -> None:
+        token.mint(account, amount, sender=suite.deployer)
+
+    return _fund
+
+
+@pytest.fixture(scope="session")
+def mint_usdai(suite: Suite, fund: Callable[[Any, Any, int], None]) -> Callable[[Any, int], int]:
+    """`mint_usdai(account, wm_amount)`: deposits fresh wM for `account` and returns the USDai minted."""
+
+    def _mint(account: Any, wm_amount: int) -> int:
+        fund(suite.wm, account, wm_amount)
+        suite.wm.approve(suite.usdai, wm_amount, sender=account)
+        suite.usdai.deposit(suite.wm, wm_amount, 0, account, sender=account)
+        return wm_amount * 10**12
+
+    return _mint
+
+
+__all__ = ["USDAI", "WM"]

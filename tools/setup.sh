@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Idempotent set-up from nothing: Python venv (pinned), npm packages (locked), the solc shim where
+# py-solc-x looks, and the ape-foundry stale-log fix. A few seconds when everything is in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+py="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$py" -m venv .venv
+fi
+stamp_py="$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
+if [ "$(cat .venv/.stamp 2>/dev/null)" != "$stamp_py" ]; then
+  echo "setup: installing Python packages (requirements.lock)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements.lock
+  echo "$stamp_py" > .venv/.stamp
+fi
+
+stamp_npm="$(sha256sum package-lock.json | cut -c1-16)"
+if [ "$(cat node_modules/.stamp 2>/dev/null)" != "$stamp_npm" ]; then
+  echo "setup: installing npm packages (package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$stamp_npm" > node_modules/.stamp
+fi
+
+# solcjs behind the native-solc shim, where py-solc-x (and so ape-solidity) looks for compilers.
+solc_version="$(node -p "require('./node_modules/solc/package.json').version")"
+mkdir -p .solcx
+ln -sf "$root/tools/solc-shim.js" ".solcx/solc-v$solc_version"
+
+# ape-foundry: a stale stdout.log from an earlier anvil makes every later start time out.
+rm -f "${APE_DATA_FOLDER:-$HOME/.ape}/foundry/subprocess_output/stdout.log"
