@@ -91,17 +91,28 @@ def borrower(accounts: Any) -> Any:
     return accounts[9]
 
 
+@pytest.fixture(scope="session")
+def strategist(accounts: Any) -> Any:
+    return accounts[10]
+
+
 # ---------------------------------------------------------------- the suite
 
 
 @pytest.fixture(scope="session")
-def suite(deployer: Any, governance: Any, pauser: Any, blacklister: Any) -> Suite:
-    return deploy_suite(deployer, governance, roles={"pauser": pauser, "blacklist_admin": blacklister})
+def suite(deployer: Any, governance: Any, pauser: Any, blacklister: Any, strategist: Any) -> Suite:
+    roles = {"pauser": pauser, "blacklist_admin": blacklister, "strategy_admin": strategist}
+    return deploy_suite(deployer, governance, roles=roles)
 
 
 @pytest.fixture(scope="session")
 def usdai(suite: Suite) -> Any:
     return suite.usdai
+
+
+@pytest.fixture(scope="session")
+def vault(suite: Suite) -> Any:
+    return suite.vault
 
 
 @pytest.fixture(scope="session")
@@ -140,6 +151,21 @@ def mint_usdai(suite: Suite, fund: Callable[[Any, Any, int], None]) -> Callable[
         return wm_amount * 10**12
 
     return _mint
+
+
+@pytest.fixture(scope="session")
+def stake(suite: Suite, mint_usdai: Callable[[Any, int], int]) -> Callable[[Any, int], int]:
+    """`stake(account, usdai_amount)`: mints USDai for `account` (from wM) and deposits it into the
+    vault; returns the shares received."""
+
+    def _stake(account: Any, amount: int) -> int:
+        mint_usdai(account, -(-amount // 10**12))
+        suite.usdai.approve(suite.vault, amount, sender=account)
+        before = suite.vault.balanceOf(account)
+        suite.vault.deposit(amount, account, sender=account)
+        return int(suite.vault.balanceOf(account) - before)
+
+    return _stake
 
 
 __all__ = ["USDAI", "WM"]

@@ -31,6 +31,12 @@ class Params:
     swap_fee_bps: int = 1
     usdai_supply_cap: int = 1_000_000_000 * USDAI
     usdai_admin_fee_bps: int = 100
+    cycle_duration: int = 30 * DAY
+    min_request_shares: int = USDAI
+    max_open_requests: int = 50
+    vault_supply_cap: int = 1_000_000_000 * USDAI
+    # None: cycle 0 starts at the deployment block.
+    genesis: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class Suite:
     usdt: Any
     swap_adapter: Any
     usdai: Any
+    vault: Any
     venue: Any = None
     proxy_admins: dict[str, str] = field(default_factory=dict)
     implementations: dict[str, str] = field(default_factory=dict)
@@ -98,6 +105,7 @@ class Suite:
             "USDT": self.usdt.address,
             "swapAdapter": self.swap_adapter.address,
             "USDai": self.usdai.address,
+            "sUSDai": self.vault.address,
         }
         if self.venue is not None:
             contracts["localSwapVenue"] = self.venue.address
@@ -178,8 +186,24 @@ def deploy_suite(
     )
     if network.local:
         wm.startEarningFor(usdai, sender=deployer)
-    # Until the sUSDai vault is wired in, base yield goes to governance.
-    usdai.setBaseYieldRecipient(governance, sender=deployer)
+
+    genesis = params.genesis if params.genesis is not None else deployer.provider.get_block("latest").timestamp
+    vault, suite_impls["sUSDai"], admins["sUSDai"] = deploy_proxy(
+        project.StakedUSDai,
+        deployer,
+        governance,
+        [
+            deployer,
+            usdai,
+            genesis,
+            params.cycle_duration,
+            params.min_request_shares,
+            params.max_open_requests,
+            params.vault_supply_cap,
+        ],
+    )
+    # Base (T-bill) yield is the vault's.
+    usdai.setBaseYieldRecipient(vault, sender=deployer)
 
     suite = Suite(
         network=network,
@@ -191,6 +215,7 @@ def deploy_suite(
         usdt=usdt,
         swap_adapter=adapter,
         usdai=usdai,
+        vault=vault,
         venue=venue,
         proxy_admins=admins,
         implementations=suite_impls,
@@ -199,13 +224,23 @@ def deploy_suite(
     return suite
 
 
+# Which role of which contract goes to which named account of `roles` (default: governance).
+ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
+    "usdai": [("PAUSER_ROLE", "pauser"), ("BLACKLIST_ADMIN_ROLE", "blacklist_admin")],
+    "vault": [
+        ("PAUSER_ROLE", "pauser"),
+        ("BLACKLIST_ADMIN_ROLE", "blacklist_admin"),
+        ("STRATEGY_ADMIN_ROLE", "strategy_admin"),
+    ],
+}
+
+
 def _grant_roles(suite: Suite, deployer: Any, governance: Any, roles: dict[str, Any]) -> None:
-    usdai = suite.usdai
-    pauser = roles.get("pauser", governance)
-    blacklist_admin = roles.get("blacklist_admin", governance)
-    usdai.grantRole(usdai.PAUSER_ROLE(), pauser, sender=deployer)
-    usdai.grantRole(usdai.BLACKLIST_ADMIN_ROLE(), blacklist_admin, sender=deployer)
-    admin_role = usdai.DEFAULT_ADMIN_ROLE()
-    if str(governance) != str(deployer.address):
-        usdai.grantRole(admin_role, governance, sender=deployer)
-        usdai.renounceRole(admin_role, deployer, sender=deployer)
+    for attr, grants in ROLE_GRANTS.items():
+        contract = getattr(suite, attr)
+        for role_name, holder in grants:
+            contract.grantRole(getattr(contract, role_name)(), roles.get(holder, governance), sender=deployer)
+        admin_role = contract.DEFAULT_ADMIN_ROLE()
+        if str(governance) != str(deployer.address):
+            contract.grantRole(admin_role, governance, sender=deployer)
+            contract.renounceRole(admin_role, deployer, sender=deployer)

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IStakedUSDai
+/// @notice sUSDai: an ERC-4626 vault over USDai with synchronous deposits and ERC-7540 asynchronous
+///         redemptions served once per cycle (default 30 days) from idle USDai, QEV winners first,
+///         then first in, first out.
+/// @dev Two prices. Deposits use `totalAssets()` = idle USDai + the registry's senior NAV including
+///      accrued interest. Redemptions are priced at servicing with the conservative NAV, which leaves
+///      accrued-but-unpaid interest out. Pending shares stay in `totalSupply` (exposed to NAV) until
+///      serviced; servicing burns them and sets their USDai aside for the controller's claim.
+///      Claimable balances are fungible per controller: ERC-7540 claims take no request id, so
+///      `claimableRedeemRequest` reports the controller's aggregate for any of its request ids.
+interface IStakedUSDai {
+    // ---------------------------------------------------------------- types
+
+    /// @notice One redemption request (a "ticket"): packed into one slot.
+    struct Request {
+        address controller;
+        uint96 shares; // pending, not yet serviced (excludes a locked QEV bond)
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice Thrown when an amount argument is zero.
+    error AmountZero();
+    /// @notice Thrown when a deposit would take total assets above the supply cap.
+    error SupplyCapExceeded(uint256 assetsAfter, uint256 cap);
+    /// @notice Thrown when a redemption request is below the minimum.
+    error RedemptionTooSmall(uint256 shares, uint256 minimum);
+    /// @notice Thrown when a controller already has the maximum number of open requests.
+    error RedemptionRequestsExceeded(address controller, uint256 maximum);
+    /// @notice Thrown when the caller is neither the owner/controller nor its operator.
+    error CallerUnauthorized(address caller, address account);
+    /// @notice Thrown when a claim asks for more than the controller's claimable balance.
+    error ClaimExceedsClaimable(uint256 requested, uint256 claimable);
+    /// @notice Thrown by `previewRedeem`/`previewWithdraw`, which ERC-7540 vaults must not support.
+    error PreviewUnsupported();
+    /// @notice Thrown when servicing waits for the cycle's QEV settlement.
+    error SettlementPending(uint256 cycleId);
+    /// @notice Thrown when an allocation exceeds idle USDai not set aside for claims.
+    error AllocationExceedsIdle(uint256 amount, uint256 idle);
+    /// @notice Thrown when a mint, transfer or burn involves a blacklisted sender, recipient or operator.
+    error AccountBlacklisted(address account);
+    /// @notice Thrown when a caller other than the QEV auction calls an auction hook.
+    error AuctionOnly(address caller);
+    /// @notice Thrown when a request id does not exist or has nothing pending.
+    error RequestNotPending(uint256 requestId);
+    /// @notice Thrown when a bond exceeds the request's pending shares.
+    error BondExceedsPending(uint256 requestId, uint256 bond, uint256 pending);
+    /// @notice Thrown when an address argument is zero.
+    error AddressZero();
+    /// @notice Thrown when the registry has not been set and capital cannot move.
+    error RegistryUnset();
+    /// @notice Thrown when an initializer parameter is out of range.
+    error ParameterInvalid(bytes32 name, uint256 value);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice ERC-4626: `sender` deposited `assets` and `owner` received `shares`.
+    event Deposit(address indexed sender, address indexed owner, uint256 assets, uint256 shares);
+    /// @notice ERC-4626/7540 claim: `assets` paid to `receiver` for `shares` of `owner` (the controller).
+    event Withdraw(
+        address indexed sender, address indexed receiver, address indexed owner, uint256 assets, uint256 shares
+    );
+    /// @notice ERC-7540: `owner`'s `shares` escrowed for `controller` as request `requestId`.
+    event RedeemRequest(
+        address indexed controller, address indexed owner, uint256 indexed requestId, address sender, uint256 shares
+    );
+    /// @notice ERC-7540 operator approval.
+    event OperatorSet(address indexed controller, address indexed operator, bool approved);
+    /// @notice `shares` of request `requestId` burned, `assets` set aside for its controller;
+    ///         `feeShares` of them were a QEV priority fee (burned without assets).
+    event RedemptionServiced(
+        uint256 indexed requestId, address indexed controller, uint256 shares, uint256 assets, uint256 feeShares
+    );
+    event Allocated(uint256 indexed stackId, uint256 amount);
+    event BondLocked(uint256 indexed requestId, uint256 shares);
+    event BondReleased(uint256 indexed requestId, uint256 shares);
+    event BondForfeited(uint256 indexed requestId, uint256 burnedShares, address indexed keeper, uint256 tipShares);
+    event SupplyCapUpdated(uint256 previous, uint256 current);
+    event RegistryUpdated(address indexed previous, address indexed current);
+    event AuctionUpdated(address indexed previous, address indexed current);
+    event RedemptionLimitsUpdated(uint256 minRequestShares, uint256 maxOpenRequests);
+    event BlacklistUpdated(address indexed account, bool blacklisted);
+
+    // ---------------------------------------------------------------- ERC-7540 redemption
+
+    /// @notice Escrows `shares` of `owner` as a redemption request for `controller`.
+    /// @dev Caller must be `owner`, an operator of `owner`, or hold an ERC-20 allowance from it.
+    ///      Reverts while paused. The request is due at the start of the next cycle.
+    function requestRedeem(uint256 shares, address controller, address owner) external returns (uint256 requestId);
+
+    /// @notice Shares of request `requestId` not yet serviced (0 if it is not `controller`'s).
+    function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256 shares);
+
+    /// @notice The controller's serviced, unclaimed shares (aggregate over its requests).
+    function claimableRedeemRequest(uint256 requestId, address controller) external view returns (uint256 shares);
+
+    /// @notice ERC-7540 operator approval for the caller's requests and claims.
+    function setOperator(address operator, bool approved) external returns (bool);
+
+    function isOperator(address controller, address operator) external view returns (bool);
+
+    /// @notice ERC-7575: the share token (this vault).
+    function share() external view returns (address);
+
+    // ---------------------------------------------------------------- servicing and capital
+
+    /// @notice Serves up to `maxRequests` due requests from idle USDai: the cycle's QEV winners by
+    ///         settled priority, then first in, first out; partial fills keep their place.
+    ///         Permissionless once the previous cycle's QEV settlement is final (or none ran).
+    /// @return served Number of requests touched (fully or partly served).
+    function serviceRedemptions(uint256 maxRequests) external returns (uint256 served);
+
+    /// @notice Sends `amount` idle USDai to FiLo stack `stackId` as senior capital. STRATEGY_ADMIN only.
+    function allocate(uint256 stackId, uint256 amount) external;
+
+    // ---------------------------------------------------------------- QEV hooks (auction only)
+
+    /// @notice Locks `shares` of request `requestId`'s pending shares as a bid bond.
+    function lockBond(uint256 requestId, uint256 shares) external;
+
+    /// @notice Returns request `requestId`'s bond to its pending shares (bid revealed).
+    function releaseBond(uint256 requestId) external;
+
+    /// @notice Burns request `requestId`'s bond (bid never revealed), less `tipShares` paid to `keeper`.
+    function forfeitBond(uint256 requestId, address keeper, uint256 tipShares) external;
+
+    // ---------------------------------------------------------------- views
+
+    function asset() external view returns (address);
+    function totalAssets() external view returns (uint256);
+    /// @notice Idle USDai + senior NAV without accrued-but-unpaid interest: prices redemptions.
+    function redemptionAssets() external view returns (uint256);
+    /// @notice USDai held for serviced, unclaimed requests (not part of NAV).
+    function reservedAssets() external view returns (uint256);
+    /// @notice Shares escrowed by the vault for requests (pending + bonds).
+    function escrowedShares() external view returns (uint256);
+    function currentCycle() external view returns (uint256);
+    function cycleStart(uint256 cycleId) external view returns (uint256);
+    function genesis() external view returns (uint256);
+    function cycleDuration() external view returns (uint256);
+    function requestOf(uint256 requestId) external view returns (Request memory);
+    function bondOf(uint256 requestId) external view returns (uint256);
+    /// @notice Next request id; first id not yet passed by FIFO servicing; ids below `dueLimit` are
+    ///         due now (made before the current cycle).
+    function queueState() external view returns (uint256 nextRequestId, uint256 fifoHead, uint256 dueLimit);
+    function openRequests(address controller) external view returns (uint256);
+    function minRequestShares() external view returns (uint256);
+    function maxOpenRequests() external view returns (uint256);
+    function registry() external view returns (address);
+    function auction() external view returns (address);
+    function supplyCap() external view returns (uint256);
+    function isBlacklisted(address account) external view returns (bool);
+}
