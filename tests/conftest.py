@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from _suite.deployment import USDAI, WM, Suite, deploy_suite
+from scripts._suite.deployment import USDAI, WM, Suite, deploy_suite
 
 settings.register_profile(
     "ci",

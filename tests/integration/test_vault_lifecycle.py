@@ -2,7 +2,7 @@
 
 from ape import chain
 
-from _suite.deployment import DAY, USDAI
+from scripts._suite.deployment import DAY, USDAI
 
 
 def test_lifecycle__request_then_next_cycle__serviced_and_claimed(suite, vault, usdai, alice, bob, keeper, stake):

@@ -1,7 +1,16 @@
-import ape
 import pytest
+from conftest import SCALE, YEAR
 
-from _suite.deployment import USDAI, WM
+from _suite.deployment import BPS, USDAI, WM
+
+SWAP_FEE_BPS = 1  # Params().swap_fee_bps
+
+
+def _after_swap_fee(amount: int) -> int:
+    return amount * (BPS - SWAP_FEE_BPS) // BPS
+
+
+# ---------------------------------------------------------------- happy paths
 
 
 def test_deposit__from_wm__mints_scaled_usdai(usdai, wm, alice, fund):
@@ -12,3 +21,194 @@ def test_deposit__from_wm__mints_scaled_usdai(usdai, wm, alice, fund):
     assert wm.balanceOf(usdai) == 100 * WM
     assert tx.return_value == 100 * USDAI
     assert tx.events.filter(usdai.Deposited)[0].usdaiOut == 100 * USDAI
+
+
+@pytest.mark.parametrize("token_name", ["usdc", "usdt"])
+def test_deposit__from_stablecoin__swaps_to_wm_less_fee(request, usdai, wm, venue, alice, deposit, token_name):
+    token = request.getfixturevalue(token_name)
+    tx = deposit(alice, token, 100 * WM, min_out=99_990_000 * SCALE)
+    # 1 bps venue fee: 100 USDC -> 99.99 wM -> 99.99 USDai.
+    assert tx.return_value == 99_990_000 * SCALE
+    assert usdai.balanceOf(alice) == 99_990_000 * SCALE
+    assert wm.balanceOf(usdai) == 99_990_000
+    assert token.balanceOf(venue) == 100 * WM
+    assert token.balanceOf(alice) == 0
+    assert usdai.totalSupply() == wm.balanceOf(usdai) * SCALE
+
+
+def test_deposit__to_other_recipient__emits_deposited(usdai, usdc, alice, bob, deposit):
+    tx = deposit(alice, usdc, 50 * WM, recipient=bob)
+    assert usdai.balanceOf(alice) == 0
+    assert usdai.balanceOf(bob) == _after_swap_fee(50 * WM) * SCALE
+    events = tx.events.filter(usdai.Deposited)
+    assert len(events) == 1
+    assert events[0].sender == alice.address
+    assert events[0].recipient == bob.address
+    assert events[0].tokenIn == usdc.address
+    assert events[0].amountIn == 50 * WM
+    assert events[0].usdaiOut == _after_swap_fee(50 * WM) * SCALE
+
+
+def test_deposit__stablecoin_after_yield_accrued__depositor_gets_no_base_yield(
+    usdai, wm, usdc, alice, bob, mint_usdai, deposit, warp
+):
+    # Regression: wM claims an earner's yield on a transfer in, so the swap's balance delta used to
+    # include a year of USDai's base yield and mint it to the depositor.
+    mint_usdai(alice, 1_000_000 * WM)
+    warp(YEAR)
+    harvestable = usdai.harvestableBaseYield()
+    assert harvestable > 40_000 * USDAI
+    tx = deposit(bob, usdc, 100 * WM)
+    assert tx.return_value == _after_swap_fee(100 * WM) * SCALE
+    assert usdai.balanceOf(bob) == _after_swap_fee(100 * WM) * SCALE
+    assert usdai.harvestableBaseYield() == harvestable
+
+
+def test_deposit__wm_after_yield_accrued__depositor_gets_no_base_yield(usdai, wm, alice, bob, mint_usdai, warp):
+    mint_usdai(alice, 1_000_000 * WM)
+    warp(YEAR)
+    harvestable = usdai.harvestableBaseYield()
+    assert mint_usdai(bob, 100 * WM) == 100 * USDAI
+    assert usdai.balanceOf(bob) == 100 * USDAI
+    assert usdai.harvestableBaseYield() == harvestable
+
+
+def test_deposit__up_to_supply_cap__succeeds(usdai, governance, alice, mint_usdai):
+    usdai.setSupplyCap(100 * USDAI, sender=governance)
+    mint_usdai(alice, 100 * WM)
+    assert usdai.totalSupply() == usdai.supplyCap()
+    assert usdai.maxDeposit() == 0
+
+
+def test_deposit__max_deposit__is_cap_minus_supply(usdai, governance, alice, mint_usdai):
+    usdai.setSupplyCap(100 * USDAI, sender=governance)
+    mint_usdai(alice, 40 * WM)
+    assert usdai.maxDeposit() == 60 * USDAI
+
+
+def test_deposit__while_unpaused_after_pause__succeeds(usdai, wm, pauser, alice, mint_usdai):
+    usdai.pause(sender=pauser)
+    usdai.unpause(sender=pauser)
+    assert mint_usdai(alice, 1 * WM) == 1 * USDAI
+    assert usdai.balanceOf(alice) == 1 * USDAI
+
+
+# ---------------------------------------------------------------- failures
+
+
+def test_deposit__zero_amount__reverts(usdai, wm, alice, reverts):
+    with reverts(usdai.AmountZero):
+        usdai.deposit(wm, 0, 0, alice, sender=alice)
+
+
+def test_deposit__unsupported_token__reverts(usdai, alice, fund, unsupported_token, reverts):
+    fund(unsupported_token, alice, 10 * WM)
+    unsupported_token.approve(usdai, 10 * WM, sender=alice)
+    with reverts(usdai.TokenUnsupported, token=unsupported_token):
+        usdai.deposit(unsupported_token, 10 * WM, 0, alice, sender=alice)
+
+
+def test_deposit__token_support_removed__reverts(usdai, usdc, governance, alice, fund, reverts):
+    usdai.setTokenSupport(usdc, False, sender=governance)
+    fund(usdc, alice, 10 * WM)
+    usdc.approve(usdai, 10 * WM, sender=alice)
+    with reverts(usdai.TokenUnsupported, token=usdc):
+        usdai.deposit(usdc, 10 * WM, 0, alice, sender=alice)
+
+
+def test_deposit__usdai_itself__reverts(usdai, alice, mint_usdai, reverts):
+    mint_usdai(alice, 10 * WM)
+    usdai.approve(usdai, 10 * USDAI, sender=alice)
+    with reverts(usdai.TokenUnsupported, token=usdai):
+        usdai.deposit(usdai, 10 * USDAI, 0, alice, sender=alice)
+
+
+@pytest.mark.parametrize("recipient_name", ["zero", "usdai"])
+def test_deposit__invalid_recipient__reverts(usdai, wm, alice, fund, reverts, recipient_name):
+    recipient = "0x" + "00" * 20 if recipient_name == "zero" else usdai.address
+    fund(wm, alice, 10 * WM)
+    wm.approve(usdai, 10 * WM, sender=alice)
+    with reverts(usdai.RecipientInvalid, recipient=recipient):
+        usdai.deposit(wm, 10 * WM, 0, recipient, sender=alice)
+
+
+def test_deposit__wm_below_min_out__reverts(usdai, wm, alice, fund, reverts):
+    fund(wm, alice, 100 * WM)
+    wm.approve(usdai, 100 * WM, sender=alice)
+    with reverts(usdai.DepositSlippageExceeded, usdaiOut=100 * USDAI, minUsdaiOut=100 * USDAI + 1):
+        usdai.deposit(wm, 100 * WM, 100 * USDAI + 1, alice, sender=alice)
+
+
+def test_deposit__usdc_at_exact_min_out__succeeds(usdai, usdc, alice, deposit):
+    # 100 USDC with the 1 bps fee gives exactly 99.99 wM: the minimum is met with no margin.
+    tx = deposit(alice, usdc, 100 * WM, min_out=99_990_000 * SCALE)
+    assert tx.return_value == 99_990_000 * SCALE
+
+
+def test_deposit__usdc_below_min_out__reverts_in_adapter(usdai, usdc, adapter, alice, fund, reverts):
+    # USDai passes ceil(minUsdaiOut / 1e12) to the adapter, which rejects the swap before USDai's own check.
+    fund(usdc, alice, 100 * WM)
+    usdc.approve(usdai, 100 * WM, sender=alice)
+    with reverts(adapter.SwapSlippageExceeded, amountOut=99_990_000, minAmountOut=100 * WM):
+        usdai.deposit(usdc, 100 * WM, 100 * USDAI, alice, sender=alice)
+
+
+def test_deposit__usdc_min_out_one_unit_above__reverts_in_adapter(usdai, usdc, adapter, alice, fund, reverts):
+    # Rounding against the user: one USDai unit above 99.99 needs a whole extra wM unit.
+    fund(usdc, alice, 100 * WM)
+    usdc.approve(usdai, 100 * WM, sender=alice)
+    with reverts(adapter.SwapSlippageExceeded, amountOut=99_990_000, minAmountOut=99_990_001):
+        usdai.deposit(usdc, 100 * WM, 99_990_000 * SCALE + 1, alice, sender=alice)
+
+
+def test_deposit__one_unit_above_supply_cap__reverts(usdai, wm, governance, alice, mint_usdai, fund, reverts):
+    usdai.setSupplyCap(100 * USDAI, sender=governance)
+    mint_usdai(alice, 100 * WM)
+    fund(wm, alice, 1)
+    wm.approve(usdai, 1, sender=alice)
+    with reverts(usdai.SupplyCapExceeded, supplyAfter=100 * USDAI + SCALE, cap=100 * USDAI):
+        usdai.deposit(wm, 1, 0, alice, sender=alice)
+
+
+def test_deposit__cap_one_usdai_unit_short__reverts(usdai, wm, governance, alice, fund, reverts):
+    usdai.setSupplyCap(100 * USDAI - 1, sender=governance)
+    fund(wm, alice, 100 * WM)
+    wm.approve(usdai, 100 * WM, sender=alice)
+    with reverts(usdai.SupplyCapExceeded, supplyAfter=100 * USDAI, cap=100 * USDAI - 1):
+        usdai.deposit(wm, 100 * WM, 0, alice, sender=alice)
+
+
+def test_deposit__paused__reverts(usdai, wm, pauser, alice, fund, reverts):
+    fund(wm, alice, 10 * WM)
+    wm.approve(usdai, 10 * WM, sender=alice)
+    usdai.pause(sender=pauser)
+    with reverts(usdai.EnforcedPause):
+        usdai.deposit(wm, 10 * WM, 0, alice, sender=alice)
+
+
+def test_max_deposit__paused__returns_zero(usdai, pauser):
+    assert usdai.maxDeposit() > 0
+    usdai.pause(sender=pauser)
+    assert usdai.maxDeposit() == 0
+
+
+def test_deposit__blacklisted_sender__reverts(usdai, wm, blacklister, alice, bob, fund, reverts):
+    fund(wm, alice, 10 * WM)
+    wm.approve(usdai, 10 * WM, sender=alice)
+    usdai.setBlacklisted(alice, True, sender=blacklister)
+    with reverts(usdai.AccountBlacklisted, account=alice):
+        usdai.deposit(wm, 10 * WM, 0, bob, sender=alice)
+
+
+def test_deposit__blacklisted_recipient__reverts(usdai, wm, blacklister, alice, bob, fund, reverts):
+    fund(wm, alice, 10 * WM)
+    wm.approve(usdai, 10 * WM, sender=alice)
+    usdai.setBlacklisted(bob, True, sender=blacklister)
+    with reverts(usdai.AccountBlacklisted, account=bob):
+        usdai.deposit(wm, 10 * WM, 0, bob, sender=alice)
+
+
+def test_deposit__without_allowance__reverts(usdai, wm, alice, fund, reverts):
+    fund(wm, alice, 10 * WM)
+    with reverts(wm.ERC20InsufficientAllowance, spender=usdai, allowance=0, needed=10 * WM):
+        usdai.deposit(wm, 10 * WM, 0, alice, sender=alice)

@@ -1,0 +1,105 @@
+"""`make demo`: boots the local chain (anvil, chain id 42161), deploys the whole suite with the launch
+code and walks its lifecycle, printing balances, prices, queue states and the gas of every step."""
+
+from __future__ import annotations
+
+import click
+from ape import accounts, chain
+from ape.logging import logger
+
+from scripts._suite.deployment import DAY, USDAI, WM, deploy_suite
+from scripts._suite.report import StepLog, fmt_units, table
+
+
+def usd(amount: int) -> str:
+    return fmt_units(amount, 18, 4)
+
+
+def six(amount: int) -> str:
+    return fmt_units(amount, 6, 4)
+
+
+def warp_to(timestamp: int) -> None:
+    chain.pending_timestamp = timestamp
+    chain.mine()
+
+
+def section(title: str) -> None:
+    click.echo(f"\n## {title}\n")
+
+
+def main() -> None:
+    deployer, governance, alice, bob, carol, keeper = (accounts.test_accounts[i] for i in (0, 1, 4, 5, 6, 7))
+    logger.set_level("WARNING")  # the tables below say what happened; no per-transaction lines
+    log = StepLog()
+    click.echo(f"# GPU-yield suite demo on chain {chain.chain_id} (anvil)")
+
+    suite = deploy_suite(deployer, governance)
+    usdai, vault, wm, usdc, usdt = suite.usdai, suite.vault, suite.wm, suite.usdc, suite.usdt
+    section("Deployed")
+    click.echo(table(["contract", "address"], list(suite.manifest()["contracts"].items())))
+
+    # ------------------------------------------------------------ USDai
+    section("USDai: deposit USDC, time passes, base yield harvested, withdraw to USDT")
+    for who, amount in ((alice, 10_000 * WM), (bob, 5_000 * WM)):
+        usdc.mint(who, amount, sender=deployer)
+        usdc.approve(usdai, amount, sender=who)
+    usdt.mint(suite.venue, 50_000 * WM, sender=deployer)  # the venue's USDT reserve
+    log.tx("USDai.deposit 10,000 USDC (alice)", usdai.deposit(usdc, 10_000 * WM, 9_990 * USDAI, alice, sender=alice))
+    log.tx("USDai.deposit 5,000 USDC (bob)", usdai.deposit(usdc, 5_000 * WM, 4_990 * USDAI, bob, sender=bob))
+    wm.mint(carol, 2_000 * WM, sender=deployer)
+    wm.approve(usdai, 2_000 * WM, sender=carol)
+    log.tx("USDai.deposit 2,000 wM (carol)", usdai.deposit(wm, 2_000 * WM, 2_000 * USDAI, carol, sender=carol))
+
+    section("sUSDai: staking")
+    for name, who, amount in (("alice", alice, 9_000), ("bob", bob, 4_000), ("carol", carol, 2_000)):
+        usdai.approve(vault, amount * USDAI, sender=who)
+        log.tx(f"sUSDai.deposit {amount:,} USDai ({name})", vault.deposit(amount * USDAI, who, sender=who))
+    price = lambda: vault.convertToAssets(USDAI)  # noqa: E731
+    click.echo(f"share price: {usd(price())} USDai; total assets {usd(vault.totalAssets())}")
+
+    warp_to(chain.pending_timestamp + 30 * DAY)
+    harvestable = usdai.harvestableBaseYield()
+    log.tx("USDai.harvestBaseYield (keeper)", usdai.harvestBaseYield(sender=keeper))
+    click.echo(
+        f"30 days later: wM yield {usd(harvestable)} USDai harvested, "
+        f"fee {usd(usdai.balanceOf(governance))} to governance, rest to the vault"
+    )
+    click.echo(f"share price: {usd(price())} USDai (base yield)")
+
+    section("sUSDai: redemption requests across a cycle boundary")
+    rid_a = log.tx("requestRedeem 3,000 (alice)", vault.requestRedeem(3_000 * USDAI, alice, alice, sender=alice))
+    rid_b = log.tx("requestRedeem 1,000 (bob)", vault.requestRedeem(1_000 * USDAI, bob, bob, sender=bob))
+    ids = [rid_a.return_value, rid_b.return_value]
+    next_id, head, due = vault.queueState()
+    click.echo(f"cycle {vault.currentCycle()}: requests {ids}, queue next={next_id} head={head} due<{due}")
+    log.tx("serviceRedemptions before the boundary (nothing due)", vault.serviceRedemptions(10, sender=keeper))
+    warp_to(vault.cycleStart(vault.currentCycle() + 1) + 1)
+    log.tx("USDai.harvestBaseYield (keeper)", usdai.harvestBaseYield(sender=keeper))
+    log.tx("serviceRedemptions(10) after the boundary", vault.serviceRedemptions(10, sender=keeper))
+    rows = []
+    for name, who in (("alice", alice), ("bob", bob)):
+        rows.append((name, usd(vault.maxRedeem(who)), usd(vault.maxWithdraw(who))))
+    click.echo(table(["controller", "claimable shares", "claimable USDai"], rows))
+    log.tx("redeem (claim) alice", vault.redeem(vault.maxRedeem(alice), alice, alice, sender=alice))
+    log.tx("withdraw (claim) bob", vault.withdraw(vault.maxWithdraw(bob), bob, bob, sender=bob))
+
+    section("USDai: withdraw to USDT")
+    amount = 2_000 * USDAI
+    log.tx("USDai.withdraw 2,000 to USDT (alice)", usdai.withdraw(usdt, amount, 1_999 * WM, alice, sender=alice))
+
+    section("Balances")
+    rows = []
+    for name, who in (("alice", alice), ("bob", bob), ("carol", carol), ("governance (fees)", governance)):
+        rows.append(
+            (name, six(usdc.balanceOf(who)), six(usdt.balanceOf(who)), usd(usdai.balanceOf(who)), usd(vault.balanceOf(who)))
+        )
+    click.echo(table(["holder", "USDC", "USDT", "USDai", "sUSDai"], rows))
+    backing = wm.balanceOf(usdai) * 10**12
+    click.echo(
+        f"\nUSDai supply {usd(usdai.totalSupply())}, wM backing {usd(backing)} "
+        f"(fully backed: {usdai.totalSupply() <= backing}); sUSDai price {usd(price())}"
+    )
+
+    section("Gas per step")
+    click.echo(log.render())
