@@ -17,6 +17,7 @@ from typing import Any
 from ape import project
 
 BPS = 10_000
+DEAD = "0x000000000000000000000000000000000000dEaD"
 DAY = 86_400
 WM_DECIMALS = 6
 USDAI = 10**18
@@ -37,6 +38,9 @@ class Params:
     vault_supply_cap: int = 1_000_000_000 * USDAI
     # None: cycle 0 starts at the deployment block.
     genesis: int | None = None
+    # Dead shares: USDai staked at deployment for an address nobody controls, so that yield or a
+    # donation reaching the vault before its first depositor cannot set an absurd share price.
+    seed_stake: int = USDAI
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,13 @@ def deploy_suite(
     )
     # Base (T-bill) yield is the vault's.
     usdai.setBaseYieldRecipient(vault, sender=deployer)
+    if network.local and params.seed_stake:
+        seed_wm = -(-params.seed_stake // 10**12)
+        wm.mint(deployer, seed_wm, sender=deployer)
+        wm.approve(usdai, seed_wm, sender=deployer)
+        usdai.deposit(wm, seed_wm, params.seed_stake, deployer, sender=deployer)
+        usdai.approve(vault, params.seed_stake, sender=deployer)
+        vault.deposit(params.seed_stake, DEAD, sender=deployer)
 
     suite = Suite(
         network=network,

@@ -1,0 +1,191 @@
+"""`make bench`: gas per user action next to OpenZeppelin references deployed in the same run, growth
+of servicing gas with queue length, contract sizes; written to bench/results.md."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand
+from ape.logging import logger
+
+from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
+from scripts._suite.report import table
+
+RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results.md"
+# Targets from TARGETS.md (gas), for the side-by-side column.
+TARGETS = {
+    "USDai deposit from wM (repeat)": 60_000,
+    "USDai transfer (existing holder)": 37_000,
+    "sUSDai deposit (repeat)": 70_000,
+    "sUSDai requestRedeem (repeat)": 100_000,
+    "sUSDai claim (redeem with controller)": 60_000,
+}
+IMPLEMENTATIONS = ["USDai", "StakedUSDai", "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter"]
+
+
+def gas(receipt: Any) -> int:
+    return int(receipt.gas_used)
+
+
+def warp(seconds: int) -> None:
+    chain.pending_timestamp = chain.pending_timestamp + seconds
+    chain.mine()
+
+
+def bench_tokens(suite: Suite, alice: Any, bob: Any, keeper: Any) -> list[tuple[str, int, str, int | str]]:
+    deployer = suite.deployer
+    usdai, wm, usdc = suite.usdai, suite.wm, suite.usdc
+    ref = project.ReferenceERC20.deploy(sender=deployer)
+    ref.mint(alice, 10**24, sender=deployer)
+    ref.transfer(bob, 1, sender=alice)
+    ref_mint = gas(ref.mint(alice, 10**18, sender=deployer))
+    ref_transfer = gas(ref.transfer(bob, 10**18, sender=alice))
+
+    wm.mint(alice, 1_000_000 * WM, sender=deployer)
+    usdc.mint(alice, 1_000_000 * WM, sender=deployer)
+    suite.usdt.mint(suite.venue, 1_000_000 * WM, sender=deployer)
+    wm.approve(usdai, 2**256 - 1, sender=alice)
+    usdc.approve(usdai, 2**256 - 1, sender=alice)
+    usdai.deposit(wm, 100 * WM, 0, alice, sender=alice)
+    usdai.deposit(usdc, 100 * WM, 0, alice, sender=alice)
+    usdai.transfer(bob, USDAI, sender=alice)
+    dep_wm = gas(usdai.deposit(wm, 100 * WM, 0, alice, sender=alice))
+    dep_usdc = gas(usdai.deposit(usdc, 100 * WM, 0, alice, sender=alice))
+    transfer = gas(usdai.transfer(bob, USDAI, sender=alice))
+    wd_wm = gas(usdai.withdraw(wm, 10 * USDAI, 0, alice, sender=alice))
+    wd_usdt = gas(usdai.withdraw(suite.usdt, 10 * USDAI, 0, alice, sender=alice))
+    return [
+        ("USDai deposit from wM (repeat)", dep_wm, "ERC-20 mint", ref_mint),
+        ("USDai deposit from USDC (repeat, swap)", dep_usdc, "ERC-20 mint", ref_mint),
+        ("USDai withdraw to wM", wd_wm, "-", "-"),
+        ("USDai withdraw to USDT (swap)", wd_usdt, "-", "-"),
+        ("USDai transfer (existing holder)", transfer, "ERC-20 transfer", ref_transfer),
+    ]
+
+
+def bench_vault(suite: Suite, alice: Any, bob: Any, keeper: Any) -> list[tuple[str, int, str, int | str]]:
+    deployer, usdai, vault = suite.deployer, suite.usdai, suite.vault
+    ref = project.ReferenceERC4626.deploy(usdai, sender=deployer)
+    for who in (alice, bob):
+        suite.wm.mint(who, 1_000_000 * WM, sender=deployer)
+        suite.wm.approve(usdai, 2**256 - 1, sender=who)
+        usdai.deposit(suite.wm, 1_000_000 * WM, 0, who, sender=who)
+        usdai.approve(ref, 2**256 - 1, sender=who)
+        usdai.approve(vault, 2**256 - 1, sender=who)
+    ref.deposit(1_000 * USDAI, alice, sender=alice)
+    ref_deposit = gas(ref.deposit(1_000 * USDAI, alice, sender=alice))
+    ref_redeem = gas(ref.redeem(100 * USDAI, alice, alice, sender=alice))
+
+    vault.deposit(1_000 * USDAI, alice, sender=alice)
+    vault.deposit(1_000 * USDAI, bob, sender=bob)
+    deposit = gas(vault.deposit(1_000 * USDAI, alice, sender=alice))
+    warp(DAY)
+    harvest = gas(usdai.harvestBaseYield(sender=keeper))
+    vault.requestRedeem(10 * USDAI, alice, alice, sender=alice)
+    request = gas(vault.requestRedeem(10 * USDAI, alice, alice, sender=alice))
+    vault.requestRedeem(10 * USDAI, bob, bob, sender=bob)
+    warp(vault.cycleStart(vault.currentCycle() + 1) - chain.pending_timestamp + 1)
+    vault.serviceRedemptions(100, sender=keeper)
+    vault.redeem(USDAI, alice, alice, sender=alice)
+    claim = gas(vault.redeem(USDAI, alice, alice, sender=alice))
+    return [
+        ("sUSDai deposit (repeat)", deposit, "ERC-4626 deposit", ref_deposit),
+        ("USDai harvestBaseYield (1 day, to the vault)", harvest, "-", "-"),
+        ("sUSDai requestRedeem (repeat)", request, "-", "-"),
+        ("sUSDai claim (redeem with controller)", claim, "ERC-4626 redeem", ref_redeem),
+    ]
+
+
+def bench_queue(suite: Suite, users: list[Any], keeper: Any, sizes: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """Servicing gas per request for queues of `sizes` requests, serviced in batches of 100."""
+    deployer, usdai, vault = suite.deployer, suite.usdai, suite.vault
+    vault.setRedemptionLimits(USDAI, 10_000, sender=suite.governance)
+    for who in users:
+        suite.wm.mint(who, 100_000 * WM, sender=deployer)
+        suite.wm.approve(usdai, 2**256 - 1, sender=who)
+        usdai.deposit(suite.wm, 100_000 * WM, 0, who, sender=who)
+        usdai.approve(vault, 2**256 - 1, sender=who)
+        vault.deposit(100_000 * USDAI, who, sender=who)
+    rows = []
+    for size in sizes:
+        snapshot = chain.snapshot()
+        for i in range(size):
+            who = users[i % len(users)]
+            vault.requestRedeem(2 * USDAI, who, who, sender=who)
+        warp(vault.cycleStart(vault.currentCycle() + 1) - chain.pending_timestamp + 1)
+        batches = []
+        remaining = size
+        while remaining:
+            batch = min(100, remaining)
+            batches.append(gas(vault.serviceRedemptions(batch, sender=keeper)) / batch)
+            remaining -= batch
+        rows.append((size, round(sum(batches) / len(batches)), round(max(batches))))
+        chain.restore(snapshot)
+    return rows
+
+
+def sizes() -> list[tuple[str, int]]:
+    out = []
+    for name in IMPLEMENTATIONS:
+        code = getattr(project, name).contract_type.runtime_bytecode.bytecode
+        out.append((name, (len(code) - 2) // 2))
+    return out
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--queue-sizes", default="10,100,1000", show_default=True, help="Queue lengths to service.")
+@click.option("--out", type=click.Path(path_type=Path), default=RESULTS, show_default=True)
+def cli(queue_sizes: str, out: Path) -> None:
+    logger.set_level("WARNING")
+    started = time.monotonic()
+    test_accounts = accounts.test_accounts
+    deployer, governance, alice, bob, keeper = (test_accounts[i] for i in (0, 1, 4, 5, 7))
+    users = [test_accounts[i] for i in range(8, 20)]
+    suite = deploy_suite(deployer, governance, roles={"strategy_admin": governance})
+
+    token_rows = bench_tokens(suite, alice, bob, keeper)
+    vault_rows = bench_vault(suite, alice, bob, keeper)
+    queue_rows = bench_queue(suite, users, keeper, tuple(int(s) for s in queue_sizes.split(",")))
+
+    def with_target(rows: list[tuple[str, int, str, int | str]]) -> list[tuple[str, str, str, str, str]]:
+        return [
+            (label, f"{g:,}", ref, f"{r:,}" if isinstance(r, int) else r, f"{TARGETS[label]:,}" if label in TARGETS else "-")
+            for label, g, ref, r in rows
+        ]
+
+    headers = ["action", "gas", "reference (same run)", "reference gas", "target"]
+    parts = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on local anvil (chain id {chain.chain_id}), solc 0.8.28 (solcjs), optimizer "
+        "10,000 runs, no via-IR. Gas is a receipt's `gasUsed` for a warm user (balances and approvals in place). "
+        "Core contracts are called through their TransparentUpgradeableProxy; references are plain contracts.",
+        "",
+        "## Tokens",
+        "",
+        table(headers, with_target(token_rows)),
+        "",
+        "## Vault",
+        "",
+        table(headers, with_target(vault_rows)),
+        "",
+        "## Servicing gas per request vs queue length (batches of 100; target <= 30,000, flat)",
+        "",
+        table(["queue length", "mean gas / request", "worst batch gas / request"], [(f"{n:,}", f"{m:,}", f"{w:,}") for n, m, w in queue_rows]),
+        "",
+        "## Runtime code size (limit 24,576; target <= 22,000)",
+        "",
+        table(["contract", "bytes"], [(n, f"{b:,}") for n, b in sizes()]),
+        "",
+        f"_Run took {time.monotonic() - started:.0f} s._",
+        "",
+    ]
+    text = "\n".join(parts)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    click.echo(text)
+    click.echo(f"written to {out}")
