@@ -116,6 +116,11 @@ def vault(suite: Suite) -> Any:
 
 
 @pytest.fixture(scope="session")
+def auction(suite: Suite) -> Any:
+    return suite.auction
+
+
+@pytest.fixture(scope="session")
 def wm(suite: Suite) -> Any:
     return suite.wm
 

@@ -41,6 +41,10 @@ class Params:
     # Dead shares: USDai staked at deployment for an address nobody controls, so that yield or a
     # donation reaching the vault before its first depositor cannot set an absurd share price.
     seed_stake: int = USDAI
+    qev_bid_window: int = 5 * DAY
+    qev_reveal_window: int = 2 * DAY
+    qev_max_bids: int = 256
+    qev_keeper_tip_bps: int = 100
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class Suite:
     swap_adapter: Any
     usdai: Any
     vault: Any
+    auction: Any
     venue: Any = None
     proxy_admins: dict[str, str] = field(default_factory=dict)
     implementations: dict[str, str] = field(default_factory=dict)
@@ -110,6 +115,7 @@ class Suite:
             "swapAdapter": self.swap_adapter.address,
             "USDai": self.usdai.address,
             "sUSDai": self.vault.address,
+            "QEVAuction": self.auction.address,
         }
         if self.venue is not None:
             contracts["localSwapVenue"] = self.venue.address
@@ -206,6 +212,20 @@ def deploy_suite(
             params.vault_supply_cap,
         ],
     )
+    auction, suite_impls["QEVAuction"], admins["QEVAuction"] = deploy_proxy(
+        project.QEVAuction,
+        deployer,
+        governance,
+        [
+            deployer,
+            vault,
+            params.qev_bid_window,
+            params.qev_reveal_window,
+            params.qev_max_bids,
+            params.qev_keeper_tip_bps,
+        ],
+    )
+    vault.setAuction(auction, sender=deployer)
     # Base (T-bill) yield is the vault's.
     usdai.setBaseYieldRecipient(vault, sender=deployer)
     if network.local and params.seed_stake:
@@ -227,6 +247,7 @@ def deploy_suite(
         swap_adapter=adapter,
         usdai=usdai,
         vault=vault,
+        auction=auction,
         venue=venue,
         proxy_admins=admins,
         implementations=suite_impls,
@@ -243,6 +264,7 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         ("BLACKLIST_ADMIN_ROLE", "blacklist_admin"),
         ("STRATEGY_ADMIN_ROLE", "strategy_admin"),
     ],
+    "auction": [("PAUSER_ROLE", "pauser")],
 }
 
 

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IRedemptionPriority} from "./IRedemptionPriority.sol";
+
+/// @title IQEVAuction
+/// @notice A sealed-bid priority auction per cycle. The controller of a redemption request (a
+///         "ticket") bids a priority fee in bps, hidden in a Pedersen commitment with a range proof
+///         that it is below 2^tier; a bond of (2^tier - 1) bps of the ticket's pending shares is
+///         locked. After the boundary B the bidders reveal; unrevealed bonds are burned for the
+///         holders who stay; anyone settles by passing the revealed bids sorted by fee (ties by
+///         request order); the vault then serves the winners first and burns their fees.
+/// @dev Phases of cycle k's auction, B = start of cycle k+1: bid [B - bidWindow, B),
+///      reveal [B, B + revealWindow), then sweep unrevealed bids and settle.
+interface IQEVAuction is IRedemptionPriority {
+    enum BidStatus {
+        None,
+        Sealed,
+        Revealed,
+        Swept
+    }
+
+    /// @notice One bid, two slots. The commitment is kept as its hash; the reveal passes it again.
+    ///         The bidder is not stored: the proof already binds it.
+    struct Bid {
+        bytes32 commitmentHash;
+        uint8 tier;
+        BidStatus status;
+        uint16 feeBps;
+        uint128 bondShares;
+    }
+
+    /// @notice Counters of one cycle's auction (one slot).
+    struct Round {
+        uint16 bids;
+        uint16 revealed;
+        uint16 swept;
+        bool settled;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice Thrown when a bid arrives outside `[opens, closes)`.
+    error BidWindowClosed(uint256 cycleId, uint256 opens, uint256 closes);
+    /// @notice Thrown when a reveal arrives outside the reveal window.
+    error RevealWindowClosed(uint256 cycleId, uint256 opens, uint256 closes);
+    /// @notice Thrown when a sweep or a settlement comes before the reveal window has closed.
+    error RevealWindowOpen(uint256 cycleId, uint256 closes);
+    /// @notice Thrown when the ticket has no pending shares.
+    error TicketNotPending(uint256 ticketId);
+    /// @notice Thrown when the sender is neither the ticket's controller nor its operator.
+    error BidderUnauthorized(address sender, uint256 ticketId);
+    /// @notice Thrown when a ticket already has a bid in the cycle.
+    error BidAlreadyPlaced(uint256 cycleId, uint256 ticketId);
+    /// @notice Thrown when the tier is outside [4, 13].
+    error TierInvalid(uint256 tier);
+    /// @notice Thrown when the cycle already holds the maximum number of bids.
+    error BidCapReached(uint256 cycleId, uint256 maximum);
+    /// @notice Thrown when the range proof does not verify for this chain, auction, sender, cycle, ticket and tier.
+    error ProofInvalid(uint256 ticketId);
+    /// @notice Thrown when a bid to reveal or sweep does not exist or is not sealed.
+    error BidNotSealed(uint256 cycleId, uint256 ticketId);
+    /// @notice Thrown when the revealed commitment is not the committed one or (fee, blinding) does not open it.
+    error OpeningInvalid(uint256 ticketId);
+    /// @notice Thrown when a cycle is settled twice.
+    error AlreadySettled(uint256 cycleId);
+    /// @notice Thrown when sealed bids remain unswept at settlement.
+    error BidsUnswept(uint256 cycleId, uint256 remaining);
+    /// @notice Thrown when the settlement list does not hold exactly the revealed bids.
+    error SettlementCountMismatch(uint256 expected, uint256 actual);
+    /// @notice Thrown when entry `index` is not a revealed bid of the cycle.
+    error SettlementEntryInvalid(uint256 index, uint256 ticketId);
+    /// @notice Thrown when entry `index` breaks the order (fee descending, then request order).
+    error SettlementOrderInvalid(uint256 index);
+    /// @notice Thrown when an address argument is zero.
+    error AddressZero();
+    /// @notice Thrown when a parameter is out of range.
+    error ParameterInvalid(bytes32 name, uint256 value);
+
+    // ---------------------------------------------------------------- events
+
+    event BidPlaced(
+        uint256 indexed cycleId, uint256 indexed ticketId, address indexed bidder, uint256 tier, uint256 bondShares,
+        uint256[2] commitment
+    );
+    event BidRevealed(uint256 indexed cycleId, uint256 indexed ticketId, uint256 feeBps);
+    event BidSwept(uint256 indexed cycleId, uint256 indexed ticketId, address indexed keeper, uint256 bondShares);
+    event Settled(uint256 indexed cycleId, uint256 winners);
+    event WindowsUpdated(uint256 bidWindow, uint256 revealWindow);
+    event MaxBidsUpdated(uint256 previous, uint256 current);
+    event KeeperTipUpdated(uint256 previousBps, uint256 currentBps);
+
+    // ---------------------------------------------------------------- actions
+
+    /// @notice Places the sealed bid of `ticketId` for the current cycle: `commitment` hides the fee,
+    ///         `proof` (32 + 160 tier bytes, zk/ format) shows it is below 2^tier for this chain,
+    ///         auction, sender, cycle, ticket and tier. Locks the bond. Controller or operator only.
+    function bid(uint256 ticketId, uint256 tier, uint256[2] calldata commitment, bytes calldata proof) external;
+
+    /// @notice Reveals the fee of `ticketId`'s bid in the previous cycle's auction and releases its bond.
+    function reveal(uint256 ticketId, uint256[2] calldata commitment, uint256 feeBps, uint256 blinding) external;
+
+    /// @notice Burns the bond of a bid left unrevealed after the reveal window (a tip to the caller).
+    function sweep(uint256 cycleId, uint256 ticketId) external;
+
+    /// @notice Settles `cycleId` with its revealed bids sorted by fee descending, ties by ticket id.
+    function settle(uint256 cycleId, uint256[] calldata ticketIds) external;
+
+    // ---------------------------------------------------------------- views
+
+    function vault() external view returns (address);
+    function bidOf(uint256 cycleId, uint256 ticketId) external view returns (Bid memory);
+    function roundOf(uint256 cycleId) external view returns (Round memory);
+    /// @notice [opens, closes) of the bid window of `cycleId`, and the end of its reveal window.
+    function windows(uint256 cycleId) external view returns (uint256 bidOpens, uint256 revealOpens, uint256 revealCloses);
+    function bidWindow() external view returns (uint256);
+    function revealWindow() external view returns (uint256);
+    function maxBids() external view returns (uint256);
+    function keeperTipBps() external view returns (uint256);
+}
