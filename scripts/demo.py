@@ -7,7 +7,8 @@ import click
 from ape import accounts, chain
 from ape.logging import logger
 
-from scripts._suite.deployment import DAY, USDAI, WM, deploy_suite
+from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
+from scripts._suite.qev import place_bid, reveal_bid, settlement_order
 from scripts._suite.report import StepLog, fmt_units, table
 
 
@@ -101,5 +102,59 @@ def main() -> None:
         f"(fully backed: {usdai.totalSupply() <= backing}); sUSDai price {usd(price())}"
     )
 
+    demo_qev(suite, log)
+
     section("Gas per step")
     click.echo(log.render())
+
+
+def demo_qev(suite: Suite, log: StepLog) -> None:
+    """One auction: four requests, three sealed bids, one never revealed, settlement, servicing."""
+    section("QEV: sealed priority auction over the redemption queue")
+    vault, auction, usdai = suite.vault, suite.auction, suite.usdai
+    names = ["dave", "erin", "frank", "grace"]
+    holders = [accounts.test_accounts[i] for i in (11, 12, 13, 14)]
+    keeper = accounts.test_accounts[7]
+    for who in holders:
+        suite.wm.mint(who, 1_000 * WM, sender=suite.deployer)
+        suite.wm.approve(usdai, 1_000 * WM, sender=who)
+        usdai.deposit(suite.wm, 1_000 * WM, 0, who, sender=who)
+        usdai.approve(vault, 1_000 * USDAI, sender=who)
+        vault.deposit(1_000 * USDAI, who, sender=who)
+    tickets = [vault.requestRedeem(500 * USDAI, who, who, sender=who).return_value for who in holders]
+    cycle = vault.currentCycle()
+    bid_opens, boundary, reveal_closes = auction.windows(cycle)
+    click.echo(f"cycle {cycle}: tickets {dict(zip(names, tickets, strict=True))}; bids open {bid_opens - chain.pending_timestamp:,} s from now")
+    warp_to(bid_opens + 1)
+
+    fees = {"dave": 120, "erin": 450, "frank": 450}  # grace does not bid
+    openings = {}
+    rows = []
+    for name, who, ticket in zip(names, holders, tickets, strict=True):
+        if name not in fees:
+            continue
+        opening, receipt = place_bid(auction, vault, who, ticket, fees[name])
+        log.tx(f"QEV bid tier {opening.tier} ({name})", receipt)
+        openings[name] = opening
+        rows.append((name, ticket, opening.tier, usd(vault.bondOf(ticket)), "sealed"))
+    click.echo("bids as the chain sees them (fees hidden, tiers public):")
+    click.echo(table(["bidder", "ticket", "tier", "bond (shares)", "state"], rows))
+
+    warp_to(boundary + 1)
+    for name in ("erin", "frank"):  # dave never reveals
+        log.tx(f"QEV reveal ({name})", reveal_bid(auction, openings[name], holders[names.index(name)]))
+    warp_to(reveal_closes + 1)
+    price_before = vault.convertToAssets(USDAI)
+    log.tx("QEV sweep of dave's unrevealed bid (keeper)", auction.sweep(cycle, tickets[0], sender=keeper))
+    click.echo(f"dave's bond burned: share price {usd(price_before)} -> {usd(vault.convertToAssets(USDAI))}")
+    order = settlement_order(auction, cycle, tickets)
+    log.tx(f"QEV settle ({len(order)} revealed bids)", auction.settle(cycle, order, sender=keeper))
+    click.echo(f"settled order (fee desc, then request order): {[names[tickets.index(t)] for t in order]}")
+
+    receipt = log.tx("serviceRedemptions: priority, then FIFO", vault.serviceRedemptions(10, sender=keeper))
+    rows = []
+    for event in receipt.events.filter(vault.RedemptionServiced):
+        name = names[tickets.index(event.requestId)] if event.requestId in tickets else f"#{event.requestId}"
+        rows.append((name, event.requestId, usd(event.shares), usd(event.feeShares), usd(event.assets)))
+    click.echo(table(["served", "ticket", "shares", "priority fee (burned)", "USDai set aside"], rows))
+    click.echo(f"share price after servicing: {usd(vault.convertToAssets(USDAI))}")
