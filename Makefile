@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/.venv/bin:$(PATH)
 HYPOTHESIS_PROFILE ?= ci
 export HYPOTHESIS_PROFILE
 
-.PHONY: setup compile demo test bench lint clean
+.PHONY: setup compile demo test bench lint clean env
 
 setup:
 	@bash tools/setup.sh
@@ -28,3 +28,7 @@ lint: setup
 
 clean:
 	rm -rf .build contracts/.cache .venv node_modules .solcx
+
+# `source <(make -s env)` puts the toolchain on PATH in an interactive shell.
+env:
+	@echo "export PATH=$(CURDIR)/tools/bin:$(CURDIR)/.venv/bin:\$$PATH SOLCX_BINARY_PATH=$(CURDIR)/.solcx"
