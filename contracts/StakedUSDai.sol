@@ -167,6 +167,7 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     }
 
     function setBlacklisted(address account, bool blacklisted) external onlyRole(BLACKLIST_ADMIN_ROLE) {
+        if (account == address(0)) revert AddressZero();
         _s().isBlacklisted[account] = blacklisted;
         emit BlacklistUpdated(account, blacklisted);
     }
@@ -650,8 +651,9 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     ///      `requestRedeem`, so that escrowed shares always equal pending requests plus bonds.
     function _update(address from, address to, uint256 value) internal override {
         mapping(address => bool) storage blacklisted = _s().isBlacklisted;
-        if (blacklisted[from]) revert AccountBlacklisted(from);
-        if (blacklisted[to]) revert AccountBlacklisted(to);
+        // address(0) (mint, burn) is never blacklisted: skipping it saves a cold read.
+        if (from != address(0) && blacklisted[from]) revert AccountBlacklisted(from);
+        if (to != address(0) && blacklisted[to]) revert AccountBlacklisted(to);
         if (msg.sender != from && blacklisted[msg.sender]) revert AccountBlacklisted(msg.sender);
         super._update(from, to, value);
     }

@@ -126,6 +126,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
 
     /// @inheritdoc IUSDai
     function setBlacklisted(address account, bool blacklisted) external onlyRole(BLACKLIST_ADMIN_ROLE) {
+        if (account == address(0)) revert AddressZero();
         _s().isBlacklisted[account] = blacklisted;
         emit BlacklistUpdated(account, blacklisted);
     }
@@ -160,6 +161,9 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
             if (!$.isTokenSupported[tokenIn]) revert TokenUnsupported(tokenIn);
             // Push to the adapter, then measure what arrived rather than trusting its return value.
             IERC20(tokenIn).safeTransferFrom(msg.sender, address($.swapAdapter), amountIn);
+            // wM claims an earner's yield on any transfer in: claim it first, or the swap's balance delta
+            // would include it and the depositor would be minted the vault's base yield.
+            wM.claimFor(address(this));
             uint256 before = wM.balanceOf(address(this));
             $.swapAdapter.swapExactIn(tokenIn, address(wM), amountIn, Math.ceilDiv(minUsdaiOut, SCALE), address(this));
             wmIn = wM.balanceOf(address(this)) - before;
@@ -284,8 +288,9 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
     /// @dev Blacklist enforced on every balance change: sender, recipient and operator.
     function _update(address from, address to, uint256 value) internal override {
         mapping(address => bool) storage blacklisted = _s().isBlacklisted;
-        if (blacklisted[from]) revert AccountBlacklisted(from);
-        if (blacklisted[to]) revert AccountBlacklisted(to);
+        // address(0) (mint, burn) is never blacklisted: skipping it saves a cold read.
+        if (from != address(0) && blacklisted[from]) revert AccountBlacklisted(from);
+        if (to != address(0) && blacklisted[to]) revert AccountBlacklisted(to);
         if (msg.sender != from && blacklisted[msg.sender]) revert AccountBlacklisted(msg.sender);
         super._update(from, to, value);
     }
