@@ -12,7 +12,8 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
-from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
+from scripts._suite.deployment import DAY, USDAI, WM, Params, Suite, deploy_suite
+from scripts._suite.qev import make_bid, place_bid, reveal_bid, settlement_order
 from scripts._suite.report import table
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results.md"
@@ -24,7 +25,7 @@ TARGETS = {
     "sUSDai requestRedeem (repeat)": 100_000,
     "sUSDai claim (redeem with controller)": 60_000,
 }
-IMPLEMENTATIONS = ["USDai", "StakedUSDai", "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter"]
+IMPLEMENTATIONS = ["USDai", "StakedUSDai", "QEVAuction", "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter"]
 
 
 def gas(receipt: Any) -> int:
@@ -128,6 +129,72 @@ def bench_queue(suite: Suite, users: list[Any], keeper: Any, sizes: tuple[int, .
     return rows
 
 
+def _fund_stakers(suite: Suite, users: list[Any], amount: int) -> None:
+    for who in users:
+        suite.wm.mint(who, amount * WM, sender=suite.deployer)
+        suite.wm.approve(suite.usdai, 2**256 - 1, sender=who)
+        suite.usdai.deposit(suite.wm, amount * WM, 0, who, sender=who)
+        suite.usdai.approve(suite.vault, 2**256 - 1, sender=who)
+        suite.vault.deposit(amount * USDAI, who, sender=who)
+
+
+def bench_qev_bids(suite: Suite, users: list[Any], keeper: Any) -> tuple[list[tuple[int, int, int, float]], dict[str, int]]:
+    """Bid gas per tier (one ticket per tier), then reveal and sweep gas."""
+    vault, auction = suite.vault, suite.auction
+    snapshot = chain.snapshot()
+    tiers = list(range(4, 14))
+    tickets = []
+    for i, _ in enumerate(tiers):
+        who = users[i % len(users)]
+        tickets.append((who, vault.requestRedeem(10 * USDAI, who, who, sender=who).return_value))
+    opens, boundary, closes = auction.windows(vault.currentCycle())
+    warp(opens - chain.pending_timestamp + 1)
+    rows, openings = [], []
+    for tier, (who, ticket) in zip(tiers, tickets, strict=True):
+        started = time.perf_counter()
+        opening, words, proof = make_bid(chain.chain_id, auction.address, who.address, int(vault.currentCycle()), ticket, 3, tier)
+        prove_s = time.perf_counter() - started
+        receipt = auction.bid(ticket, tier, words, proof, sender=who)
+        rows.append((tier, len(proof), gas(receipt), prove_s))
+        openings.append((who, opening))
+    warp(boundary - chain.pending_timestamp + 1)
+    reveal = gas(reveal_bid(auction, openings[0][1], openings[0][0]))
+    warp(closes - chain.pending_timestamp + 1)
+    sweep = gas(auction.sweep(openings[1][1].cycle_id, openings[1][1].ticket_id, sender=keeper))
+    chain.restore(snapshot)
+    return rows, {"reveal": reveal, "sweep": sweep}
+
+
+def bench_qev_settlement(suite: Suite, users: list[Any], keeper: Any, counts: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
+    """Settlement gas for `counts` revealed bids, and servicing gas per request with priority."""
+    vault, auction = suite.vault, suite.auction
+    rows = []
+    for count in counts:
+        snapshot = chain.snapshot()
+        tickets = []
+        for i in range(count):
+            who = users[i % len(users)]
+            tickets.append((who, vault.requestRedeem(2 * USDAI, who, who, sender=who).return_value))
+        cycle = int(vault.currentCycle())
+        opens, boundary, closes = auction.windows(cycle)
+        warp(opens - chain.pending_timestamp + 1)
+        openings = []
+        for i, (who, ticket) in enumerate(tickets):
+            opening, _ = place_bid(auction, vault, who, ticket, 1 + (i * 7) % 15, 4)
+            openings.append((who, opening))
+        warp(boundary - chain.pending_timestamp + 1)
+        for who, opening in openings:
+            reveal_bid(auction, opening, who)
+        warp(closes - chain.pending_timestamp + 1)
+        order = settlement_order(auction, cycle, [t for _, t in tickets])
+        settle = gas(auction.settle(cycle, order, sender=keeper))
+        batch = min(100, count)
+        service = gas(vault.serviceRedemptions(batch, sender=keeper)) // batch
+        rows.append((count, settle, settle // count, service))
+        chain.restore(snapshot)
+    return rows
+
+
 def sizes() -> list[tuple[str, int]]:
     out = []
     for name in IMPLEMENTATIONS:
@@ -138,18 +205,26 @@ def sizes() -> list[tuple[str, int]]:
 
 @click.command(cls=ConnectedProviderCommand)
 @click.option("--queue-sizes", default="10,100,1000", show_default=True, help="Queue lengths to service.")
+@click.option("--bid-counts", default="16,64,256", show_default=True, help="Revealed bids per settlement.")
 @click.option("--out", type=click.Path(path_type=Path), default=RESULTS, show_default=True)
-def cli(queue_sizes: str, out: Path) -> None:
+def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
     logger.set_level("WARNING")
     started = time.monotonic()
     test_accounts = accounts.test_accounts
     deployer, governance, alice, bob, keeper = (test_accounts[i] for i in (0, 1, 4, 5, 7))
     users = [test_accounts[i] for i in range(8, 20)]
-    suite = deploy_suite(deployer, governance, roles={"strategy_admin": governance})
+    counts = tuple(int(c) for c in bid_counts.split(","))
+    suite = deploy_suite(
+        deployer, governance, params=Params(qev_max_bids=max(256, *counts)), roles={"strategy_admin": governance}
+    )
 
     token_rows = bench_tokens(suite, alice, bob, keeper)
     vault_rows = bench_vault(suite, alice, bob, keeper)
     queue_rows = bench_queue(suite, users, keeper, tuple(int(s) for s in queue_sizes.split(",")))
+    _fund_stakers(suite, users, 10_000)
+    suite.vault.setRedemptionLimits(USDAI, 10_000, sender=governance)
+    bid_rows, qev_other = bench_qev_bids(suite, users, keeper)
+    settle_rows = bench_qev_settlement(suite, users, keeper, counts)
 
     def with_target(rows: list[tuple[str, int, str, int | str]]) -> list[tuple[str, str, str, str, str]]:
         return [
@@ -176,6 +251,23 @@ def cli(queue_sizes: str, out: Path) -> None:
         "## Servicing gas per request vs queue length (batches of 100; target <= 30,000, flat)",
         "",
         table(["queue length", "mean gas / request", "worst batch gas / request"], [(f"{n:,}", f"{m:,}", f"{w:,}") for n, m, w in queue_rows]),
+        "",
+        "## QEV bids (range proof verified on-chain; precompile floor 24,750 gas per bit)",
+        "",
+        table(
+            ["tier", "proof bytes", "bid tx gas", "precompile floor", "Python prove (s)"],
+            [(t, f"{b:,}", f"{g:,}", f"{24_750 * t:,}", f"{p:.3f}") for t, b, g, p in bid_rows],
+        ),
+        "",
+        f"Target at tier 10: whole bid transaction <= 380,000. Reveal: {qev_other['reveal']:,} gas; "
+        f"sweep of an unrevealed bid: {qev_other['sweep']:,} gas.",
+        "",
+        "## QEV settlement and servicing with priority (target <= 15,000 per bid, flat)",
+        "",
+        table(
+            ["revealed bids", "settle gas", "settle gas / bid", "servicing gas / request (priority)"],
+            [(f"{n:,}", f"{g:,}", f"{p:,}", f"{s_:,}") for n, g, p, s_ in settle_rows],
+        ),
         "",
         "## Runtime code size (limit 24,576; target <= 22,000)",
         "",
