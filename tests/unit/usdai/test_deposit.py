@@ -1,8 +1,9 @@
 import pytest
-from conftest import SCALE, YEAR
 
-from _suite.deployment import BPS, USDAI, WM
+from scripts._suite.deployment import BPS, DAY, USDAI, WM
 
+SCALE = 10**12  # USDai units per wM unit
+YEAR = 365 * DAY
 SWAP_FEE_BPS = 1  # Params().swap_fee_bps
 
 
@@ -14,23 +15,27 @@ def _after_swap_fee(amount: int) -> int:
 
 
 def test_deposit__from_wm__mints_scaled_usdai(usdai, wm, alice, fund):
+    backing = wm.balanceOf(usdai)
     fund(wm, alice, 100 * WM)
     wm.approve(usdai, 100 * WM, sender=alice)
     tx = usdai.deposit(wm, 100 * WM, 100 * USDAI, alice, sender=alice)
     assert usdai.balanceOf(alice) == 100 * USDAI
-    assert wm.balanceOf(usdai) == 100 * WM
+    assert wm.balanceOf(usdai) == backing + 100 * WM
     assert tx.return_value == 100 * USDAI
     assert tx.events.filter(usdai.Deposited)[0].usdaiOut == 100 * USDAI
 
 
 @pytest.mark.parametrize("token_name", ["usdc", "usdt"])
-def test_deposit__from_stablecoin__swaps_to_wm_less_fee(request, usdai, wm, venue, alice, deposit, token_name):
+def test_deposit__from_stablecoin__swaps_to_wm_less_fee(
+    request, usdai, wm, venue, alice, deposit, token_name
+):
     token = request.getfixturevalue(token_name)
+    backing = wm.balanceOf(usdai)
     tx = deposit(alice, token, 100 * WM, min_out=99_990_000 * SCALE)
     # 1 bps venue fee: 100 USDC -> 99.99 wM -> 99.99 USDai.
     assert tx.return_value == 99_990_000 * SCALE
     assert usdai.balanceOf(alice) == 99_990_000 * SCALE
-    assert wm.balanceOf(usdai) == 99_990_000
+    assert wm.balanceOf(usdai) == backing + 99_990_000
     assert token.balanceOf(venue) == 100 * WM
     assert token.balanceOf(alice) == 0
     assert usdai.totalSupply() == wm.balanceOf(usdai) * SCALE
@@ -50,38 +55,45 @@ def test_deposit__to_other_recipient__emits_deposited(usdai, usdc, alice, bob, d
 
 
 def test_deposit__stablecoin_after_yield_accrued__depositor_gets_no_base_yield(
-    usdai, wm, usdc, alice, bob, mint_usdai, deposit, warp
+    usdai, usdc, alice, bob, fund, mint_usdai, warp
 ):
     # Regression: wM claims an earner's yield on a transfer in, so the swap's balance delta used to
     # include a year of USDai's base yield and mint it to the depositor.
     mint_usdai(alice, 1_000_000 * WM)
-    warp(YEAR)
+    fund(usdc, bob, 100 * WM)
+    usdc.approve(usdai, 100 * WM, sender=bob)
+    warp(YEAR)  # the deposit below is mined at the timestamp the views read
     harvestable = usdai.harvestableBaseYield()
     assert harvestable > 40_000 * USDAI
-    tx = deposit(bob, usdc, 100 * WM)
+    tx = usdai.deposit(usdc, 100 * WM, 0, bob, sender=bob)
     assert tx.return_value == _after_swap_fee(100 * WM) * SCALE
     assert usdai.balanceOf(bob) == _after_swap_fee(100 * WM) * SCALE
     assert usdai.harvestableBaseYield() == harvestable
 
 
-def test_deposit__wm_after_yield_accrued__depositor_gets_no_base_yield(usdai, wm, alice, bob, mint_usdai, warp):
+def test_deposit__wm_after_yield_accrued__depositor_gets_no_base_yield(
+    usdai, wm, alice, bob, fund, mint_usdai, warp
+):
     mint_usdai(alice, 1_000_000 * WM)
+    fund(wm, bob, 100 * WM)
+    wm.approve(usdai, 100 * WM, sender=bob)
     warp(YEAR)
     harvestable = usdai.harvestableBaseYield()
-    assert mint_usdai(bob, 100 * WM) == 100 * USDAI
+    tx = usdai.deposit(wm, 100 * WM, 0, bob, sender=bob)
+    assert tx.return_value == 100 * USDAI
     assert usdai.balanceOf(bob) == 100 * USDAI
     assert usdai.harvestableBaseYield() == harvestable
 
 
 def test_deposit__up_to_supply_cap__succeeds(usdai, governance, alice, mint_usdai):
-    usdai.setSupplyCap(100 * USDAI, sender=governance)
+    usdai.setSupplyCap(usdai.totalSupply() + 100 * USDAI, sender=governance)
     mint_usdai(alice, 100 * WM)
     assert usdai.totalSupply() == usdai.supplyCap()
     assert usdai.maxDeposit() == 0
 
 
 def test_deposit__max_deposit__is_cap_minus_supply(usdai, governance, alice, mint_usdai):
-    usdai.setSupplyCap(100 * USDAI, sender=governance)
+    usdai.setSupplyCap(usdai.totalSupply() + 100 * USDAI, sender=governance)
     mint_usdai(alice, 40 * WM)
     assert usdai.maxDeposit() == 60 * USDAI
 
@@ -162,19 +174,21 @@ def test_deposit__usdc_min_out_one_unit_above__reverts_in_adapter(usdai, usdc, a
 
 
 def test_deposit__one_unit_above_supply_cap__reverts(usdai, wm, governance, alice, mint_usdai, fund, reverts):
-    usdai.setSupplyCap(100 * USDAI, sender=governance)
+    cap = usdai.totalSupply() + 100 * USDAI
+    usdai.setSupplyCap(cap, sender=governance)
     mint_usdai(alice, 100 * WM)
     fund(wm, alice, 1)
     wm.approve(usdai, 1, sender=alice)
-    with reverts(usdai.SupplyCapExceeded, supplyAfter=100 * USDAI + SCALE, cap=100 * USDAI):
+    with reverts(usdai.SupplyCapExceeded, supplyAfter=cap + SCALE, cap=cap):
         usdai.deposit(wm, 1, 0, alice, sender=alice)
 
 
 def test_deposit__cap_one_usdai_unit_short__reverts(usdai, wm, governance, alice, fund, reverts):
-    usdai.setSupplyCap(100 * USDAI - 1, sender=governance)
+    supply = usdai.totalSupply()
+    usdai.setSupplyCap(supply + 100 * USDAI - 1, sender=governance)
     fund(wm, alice, 100 * WM)
     wm.approve(usdai, 100 * WM, sender=alice)
-    with reverts(usdai.SupplyCapExceeded, supplyAfter=100 * USDAI, cap=100 * USDAI - 1):
+    with reverts(usdai.SupplyCapExceeded, supplyAfter=supply + 100 * USDAI, cap=supply + 100 * USDAI - 1):
         usdai.deposit(wm, 100 * WM, 0, alice, sender=alice)
 
 
