@@ -37,6 +37,9 @@ def _param_options(func: Any) -> Any:
 @click.option("--pauser", help="PAUSER_ROLE holder (default: governance).")
 @click.option("--blacklist-admin", help="BLACKLIST_ADMIN_ROLE holder (default: governance).")
 @click.option("--strategy-admin", help="STRATEGY_ADMIN_ROLE holder (default: governance).")
+@click.option("--custodian", help="CUSTODIAN_ROLE holder on CaliberReceipt (default: governance).")
+@click.option("--appraiser", help="APPRAISER_ROLE holder on CaliberReceipt (default: governance).")
+@click.option("--curator-admin", help="CURATOR_ADMIN_ROLE holder on FiLoRegistry (default: governance).")
 @click.option("--out", type=click.Path(path_type=Path), default=DEPLOYMENTS, show_default=True)
 @click.option("--dry-run", is_flag=True, help="Print the plan, send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
@@ -47,6 +50,9 @@ def cli(
     pauser: str | None,
     blacklist_admin: str | None,
     strategy_admin: str | None,
+    custodian: str | None,
+    appraiser: str | None,
+    curator_admin: str | None,
     out: Path,
     dry_run: bool,
     yes: bool,
@@ -59,7 +65,15 @@ def cli(
     if live and not governance:
         raise click.UsageError("--governance is required on a live network")
     params = Params(**param_values)
-    roles = {k: v for k, v in (("pauser", pauser), ("blacklist_admin", blacklist_admin), ("strategy_admin", strategy_admin)) if v}
+    named = {
+        "pauser": pauser,
+        "blacklist_admin": blacklist_admin,
+        "strategy_admin": strategy_admin,
+        "custodian": custodian,
+        "appraiser": appraiser,
+        "curator_admin": curator_admin,
+    }
+    roles = {k: v for k, v in named.items() if v}
     plan = {
         "network": choice,
         "chainId": chain.chain_id,

@@ -45,6 +45,22 @@ class Params:
     qev_reveal_window: int = 2 * DAY
     qev_max_bids: int = 256
     qev_keeper_tip_bps: int = 100
+    caliber_max_appraisal_age: int = 90 * DAY
+    filo_min_first_loss_bps: int = 1000
+    filo_max_ltv_bps: int = 7000
+    filo_liquidation_cost_bps: int = 3000
+    filo_max_curator_fee_bps: int = 2000
+    filo_grace_period: int = 30 * DAY
+
+    def risk_params(self) -> tuple[int, int, int, int, int]:
+        """FiLoRegistry's RiskParams tuple."""
+        return (
+            self.filo_min_first_loss_bps,
+            self.filo_max_ltv_bps,
+            self.filo_liquidation_cost_bps,
+            self.filo_max_curator_fee_bps,
+            self.filo_grace_period,
+        )
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,8 @@ class Suite:
     usdai: Any
     vault: Any
     auction: Any
+    caliber: Any
+    registry: Any
     venue: Any = None
     proxy_admins: dict[str, str] = field(default_factory=dict)
     implementations: dict[str, str] = field(default_factory=dict)
@@ -116,6 +134,8 @@ class Suite:
             "USDai": self.usdai.address,
             "sUSDai": self.vault.address,
             "QEVAuction": self.auction.address,
+            "CaliberReceipt": self.caliber.address,
+            "FiLoRegistry": self.registry.address,
         }
         if self.venue is not None:
             contracts["localSwapVenue"] = self.venue.address
@@ -226,6 +246,15 @@ def deploy_suite(
         ],
     )
     vault.setAuction(auction, sender=deployer)
+
+    caliber, suite_impls["CaliberReceipt"], admins["CaliberReceipt"] = deploy_proxy(
+        project.CaliberReceipt, deployer, governance, [deployer, params.caliber_max_appraisal_age]
+    )
+    registry, suite_impls["FiLoRegistry"], admins["FiLoRegistry"] = deploy_proxy(
+        project.FiLoRegistry, deployer, governance, [deployer, usdai, caliber, vault, params.risk_params()]
+    )
+    caliber.setRegistry(registry, sender=deployer)
+    vault.setRegistry(registry, sender=deployer)
     # Base (T-bill) yield is the vault's.
     usdai.setBaseYieldRecipient(vault, sender=deployer)
     if network.local and params.seed_stake:
@@ -248,6 +277,8 @@ def deploy_suite(
         usdai=usdai,
         vault=vault,
         auction=auction,
+        caliber=caliber,
+        registry=registry,
         venue=venue,
         proxy_admins=admins,
         implementations=suite_impls,
@@ -265,6 +296,8 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
         ("STRATEGY_ADMIN_ROLE", "strategy_admin"),
     ],
     "auction": [("PAUSER_ROLE", "pauser")],
+    "caliber": [("PAUSER_ROLE", "pauser"), ("CUSTODIAN_ROLE", "custodian"), ("APPRAISER_ROLE", "appraiser")],
+    "registry": [("PAUSER_ROLE", "pauser"), ("CURATOR_ADMIN_ROLE", "curator_admin")],
 }
 
 

@@ -1,0 +1,293 @@
+"""Fixtures of the credit layer (CALIBER receipts and FiLo stacks), shared by tests/unit/caliber,
+tests/unit/filo, tests/integration/test_credit_*.py and tests/invariant/test_filo_*.py: each of those
+imports them with `from tests.credit.fixtures import *`.
+
+The contracts are the suite's own (deployed by the launch code); to test the registry in isolation,
+its vault is pointed at a plain test account (`vault_account`), funded with USDai, that transfers it to
+the registry and calls `allocateSenior` exactly as the vault does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from ape import chain, project
+
+from scripts._suite.deployment import DAY, USDAI
+from tests.support import strict_reverts
+
+YEAR = 365 * DAY
+MONTH = 30 * DAY
+
+# RiskParams(minFirstLossBps, maxLtvBps, liquidationCostBps, maxCuratorFeeBps, gracePeriod)
+RISK_DEFAULTS = (1000, 7000, 3000, 2000, 30 * DAY)
+MAX_APPRAISAL_AGE = 90 * DAY
+
+# LoanStatus / receipt Status as the contracts number them.
+LOAN_ACTIVE, LOAN_REPAID, LOAN_DEFAULTED, LOAN_CLOSED = 1, 2, 3, 4
+R_NONE, R_ACTIVE, R_PLEDGED, R_LIQUIDATING, R_LIQUIDATED, R_RELEASED = range(6)
+
+
+# ---------------------------------------------------------------- time
+
+
+def now() -> int:
+    """Timestamp of the latest block."""
+    return int(chain.blocks.head.timestamp)
+
+
+def travel(seconds: int) -> None:
+    """Moves the chain `seconds` forward and mines a block there."""
+    chain.pending_timestamp = now() + seconds
+    chain.mine()
+
+
+def travel_to(timestamp: int) -> None:
+    chain.pending_timestamp = timestamp
+    chain.mine()
+
+
+# ---------------------------------------------------------------- deployment
+
+
+@pytest.fixture(scope="session")
+def custodian(accounts: Any) -> Any:
+    return _funded(accounts.generate_test_account())
+
+
+@pytest.fixture(scope="session")
+def appraiser(accounts: Any) -> Any:
+    return _funded(accounts.generate_test_account())
+
+
+@pytest.fixture(scope="session")
+def vault_account(accounts: Any) -> Any:
+    return _funded(accounts.generate_test_account())
+
+
+@pytest.fixture(scope="session")
+def curator2(accounts: Any) -> Any:
+    return _funded(accounts.generate_test_account())
+
+
+@pytest.fixture(scope="session")
+def borrower2(accounts: Any) -> Any:
+    return _funded(accounts.generate_test_account())
+
+
+def _funded(account: Any) -> Any:
+    chain.provider.set_balance(account.address, 10**21)
+    return account
+
+
+@pytest.fixture(scope="session")
+def credit(
+    suite: Any,
+    deployer: Any,
+    governance: Any,
+    pauser: Any,
+    custodian: Any,
+    appraiser: Any,
+    vault_account: Any,
+    curator: Any,
+    curator2: Any,
+    borrower: Any,
+    borrower2: Any,
+) -> tuple[Any, Any]:
+    # The suite's own CaliberReceipt and FiLoRegistry (deployed by the launch code). These unit
+    # tests isolate the registry from the vault: governance points it at a plain account that plays
+    # the vault; tests/integration/test_vault_credit.py runs the real vault against it.
+    caliber, registry = suite.caliber, suite.registry
+    caliber.grantRole(caliber.CUSTODIAN_ROLE(), custodian, sender=governance)
+    caliber.grantRole(caliber.APPRAISER_ROLE(), appraiser, sender=governance)
+    registry.setVault(vault_account, sender=governance)
+    registry.setCuratorApproval(curator, True, sender=governance)
+    registry.setCuratorApproval(curator2, True, sender=governance)
+    for owner in (borrower, borrower2):
+        caliber.setApprovalForAll(registry, True, sender=owner)
+    return caliber, registry
+
+
+@pytest.fixture(scope="session")
+def caliber(credit: tuple[Any, Any]) -> Any:
+    return credit[0]
+
+
+@pytest.fixture(scope="session")
+def registry(credit: tuple[Any, Any]) -> Any:
+    return credit[1]
+
+
+@pytest.fixture(scope="session")
+def harness(deployer: Any) -> Any:
+    return project.CreditMathHarness.deploy(sender=deployer)
+
+
+# ---------------------------------------------------------------- factories
+
+
+def insurance(
+    expiry: int | None = None, coverage: int = 10_000_000 * USDAI, insurer: str | None = None
+) -> tuple:
+    return (
+        insurer or "0x00000000000000000000000000000000000115e4",
+        b"\x11" * 32,
+        coverage,
+        expiry or now() + YEAR,
+    )
+
+
+def mint_params(quantity: int = 8, model: str = "NVIDIA H100 SXM5", expiry: int | None = None) -> tuple:
+    # (facilityId, assetClass, model, quantity, serialsRoot, legalDocHash, insurance)
+    return (b"\x0f" * 32, "GPU", model, quantity, b"\x5e" * 32, b"\x1e" * 32, insurance(expiry))
+
+
+@pytest.fixture(scope="session")
+def make_receipt(caliber: Any, custodian: Any, appraiser: Any, borrower: Any) -> Callable[..., int]:
+    """`make_receipt(value, owner=borrower, appraise=True, expiry=None)` -> receipt id, appraised now."""
+
+    def _make(
+        value: int = 1_000_000 * USDAI, owner: Any = None, appraise: bool = True, expiry: int | None = None
+    ) -> int:
+        tx = caliber.mint(owner or borrower, mint_params(expiry=expiry), sender=custodian)
+        receipt_id = tx.return_value
+        if appraise:
+            caliber.appraise(receipt_id, value, now(), sender=appraiser)
+        return receipt_id
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def fund_usdai(mint_usdai: Callable[[Any, int], int]) -> Callable[[Any, int], None]:
+    """`fund_usdai(account, usdai_amount)`: mints USDai (a multiple of 1e12) to `account`."""
+
+    def _fund(account: Any, amount: int) -> None:
+        mint_usdai(account, -(-amount // 10**12))
+
+    return _fund
+
+
+@pytest.fixture(scope="session")
+def allocate(
+    registry: Any, usdai: Any, vault_account: Any, fund_usdai: Callable[[Any, int], None]
+) -> Callable[[int, int], None]:
+    """`allocate(stack_id, amount)`: the vault transfers USDai to the registry and allocates it."""
+
+    def _allocate(stack_id: int, amount: int) -> None:
+        fund_usdai(vault_account, amount)
+        usdai.transfer(registry, amount, sender=vault_account)
+        registry.allocateSenior(stack_id, amount, sender=vault_account)
+
+    return _allocate
+
+
+@pytest.fixture(scope="session")
+def deposit_junior(
+    registry: Any, usdai: Any, fund_usdai: Callable[[Any, int], None]
+) -> Callable[[Any, int, int], None]:
+    def _deposit(curator_: Any, stack_id: int, amount: int) -> None:
+        fund_usdai(curator_, amount)
+        usdai.approve(registry, amount, sender=curator_)
+        registry.depositJunior(stack_id, amount, sender=curator_)
+
+    return _deposit
+
+
+@pytest.fixture(scope="session")
+def make_stack(
+    registry: Any,
+    curator: Any,
+    allocate: Callable[[int, int], None],
+    deposit_junior: Callable[[Any, int, int], None],
+) -> Callable[..., int]:
+    """`make_stack(junior, senior, curator=curator, max_senior=..., first_loss_bps=1000, fee_bps=1000)`."""
+
+    def _make(
+        junior: int = 200_000 * USDAI,
+        senior: int = 1_800_000 * USDAI,
+        curator_: Any = None,
+        max_senior: int = 10_000_000 * USDAI,
+        first_loss_bps: int = 1000,
+        fee_bps: int = 1000,
+    ) -> int:
+        who = curator_ or curator
+        stack_id = registry.createStack((max_senior, first_loss_bps, fee_bps), sender=who).return_value
+        if junior:
+            deposit_junior(who, stack_id, junior)
+        if senior:
+            allocate(stack_id, senior)
+        return stack_id
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def originate(
+    registry: Any, curator: Any, borrower: Any, make_receipt: Callable[..., int]
+) -> Callable[..., int]:
+    """`originate(stack_id, principal, apr_bps=1200, periods=36, period_length=MONTH, receipts=None,
+    borrower=borrower, curator=curator)` -> loan id; by default one receipt appraised at principal / 0.7."""
+
+    def _originate(
+        stack_id: int,
+        principal: int = 700_000 * USDAI,
+        apr_bps: int = 1200,
+        periods: int = 36,
+        period_length: int = MONTH,
+        receipts: list[int] | None = None,
+        borrower_: Any = None,
+        curator_: Any = None,
+    ) -> int:
+        who = borrower_ or borrower
+        if receipts is None:
+            receipts = [make_receipt(-(-principal * 10_000 // 7000), owner=who)]
+        tx = registry.originateLoan(
+            stack_id, who, principal, apr_bps, periods, period_length, receipts, sender=curator_ or curator
+        )
+        return tx.return_value
+
+    return _originate
+
+
+__all__ = [
+    "strict_reverts",
+    "now",
+    "travel",
+    "travel_to",
+    "insurance",
+    "mint_params",
+    "custodian",
+    "appraiser",
+    "vault_account",
+    "curator2",
+    "borrower2",
+    "credit",
+    "caliber",
+    "registry",
+    "harness",
+    "make_receipt",
+    "fund_usdai",
+    "allocate",
+    "deposit_junior",
+    "make_stack",
+    "originate",
+    "YEAR",
+    "MONTH",
+    "DAY",
+    "USDAI",
+    "RISK_DEFAULTS",
+    "MAX_APPRAISAL_AGE",
+    "LOAN_ACTIVE",
+    "LOAN_REPAID",
+    "LOAN_DEFAULTED",
+    "LOAN_CLOSED",
+    "R_NONE",
+    "R_ACTIVE",
+    "R_PLEDGED",
+    "R_LIQUIDATING",
+    "R_LIQUIDATED",
+    "R_RELEASED",
+]
