@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from scripts._suite.deployment import USDAI, WM, Suite, deploy_suite
-from tests.support import strict_reverts
+from tests.support import cache_test_accounts, strict_reverts
 
 settings.register_profile(
     "ci",
@@ -47,6 +47,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 def reverts() -> Callable[..., Any]:
     """`with reverts(contract.Error, **inputs)`: the exact custom error, also from nested calls."""
     return strict_reverts
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cached_test_accounts() -> Any:
+    """Ape re-derives the HD test accounts on every revert trace; see `cache_test_accounts`."""
+    with pytest.MonkeyPatch.context() as patch:
+        cache_test_accounts(patch)
+        yield
 
 
 # ---------------------------------------------------------------- actors

@@ -1,0 +1,133 @@
+"""QEVAuction governance: windows, bid cap and keeper tip (range checks, admin only, events), pause
+roles, and the proxy's one-time initializer."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts._suite.deployment import DAY
+from tests.unit.qev.helpers import bytes32
+
+CYCLE = 30 * DAY
+
+
+# ---------------------------------------------------------------- setWindows
+
+
+@pytest.mark.parametrize(
+    ("bid_window", "reveal_window", "name", "value"),
+    [
+        (0, 2 * DAY, "bidWindow", 0),
+        (CYCLE, 1, "bidWindow", CYCLE),
+        (5 * DAY, 0, "revealWindow", 0),
+        # Reveal and settlement must end before the next bid window opens.
+        (5 * DAY, 25 * DAY, "revealWindow", 25 * DAY),
+        (CYCLE - 1, 1, "revealWindow", 1),
+    ],
+)
+def test_set_windows__out_of_range__reverts_parameter_invalid(
+    auction, governance, bid_window, reveal_window, name, value, reverts
+):
+    with reverts(auction.ParameterInvalid, name=bytes32(name), value=value):
+        auction.setWindows(bid_window, reveal_window, sender=governance)
+
+
+def test_set_windows__valid__updates_phases_and_emits(auction, vault, governance, cycle):
+    tx = auction.setWindows(CYCLE - 2, 1, sender=governance)
+    assert tx.events.filter(auction.WindowsUpdated) == [
+        auction.WindowsUpdated(bidWindow=CYCLE - 2, revealWindow=1)
+    ]
+    assert (auction.bidWindow(), auction.revealWindow()) == (CYCLE - 2, 1)
+    boundary = vault.cycleStart(cycle + 1)
+    assert tuple(auction.windows(cycle)) == (boundary - (CYCLE - 2), boundary, boundary + 1)
+
+
+def test_set_windows__not_admin__reverts_access_control(auction, alice, pauser, reverts):
+    for who in (alice, pauser):
+        with reverts(
+            auction.AccessControlUnauthorizedAccount, account=who, neededRole=auction.DEFAULT_ADMIN_ROLE()
+        ):
+            auction.setWindows(4 * DAY, DAY, sender=who)
+
+
+# ---------------------------------------------------------------- setMaxBids
+
+
+@pytest.mark.parametrize("value", [0, 2**16, 2**256 - 1])
+def test_set_max_bids__out_of_range__reverts_parameter_invalid(auction, governance, value, reverts):
+    with reverts(auction.ParameterInvalid, name=bytes32("maxBids"), value=value):
+        auction.setMaxBids(value, sender=governance)
+
+
+@pytest.mark.parametrize("value", [1, 2, 2**16 - 1])
+def test_set_max_bids__valid__updates_and_emits(auction, governance, value):
+    previous = auction.maxBids()
+    tx = auction.setMaxBids(value, sender=governance)
+    assert tx.events.filter(auction.MaxBidsUpdated) == [
+        auction.MaxBidsUpdated(previous=previous, current=value)
+    ]
+    assert auction.maxBids() == value
+
+
+def test_set_max_bids__not_admin__reverts_access_control(auction, alice, reverts):
+    with reverts(
+        auction.AccessControlUnauthorizedAccount, account=alice, neededRole=auction.DEFAULT_ADMIN_ROLE()
+    ):
+        auction.setMaxBids(2, sender=alice)
+
+
+# ---------------------------------------------------------------- setKeeperTip
+
+
+@pytest.mark.parametrize("value", [1001, 10_000, 2**256 - 1])
+def test_set_keeper_tip__above_max__reverts_parameter_invalid(auction, governance, value, reverts):
+    assert auction.MAX_KEEPER_TIP_BPS() == 1000
+    with reverts(auction.ParameterInvalid, name=bytes32("keeperTipBps"), value=value):
+        auction.setKeeperTip(value, sender=governance)
+
+
+@pytest.mark.parametrize("value", [0, 1000])
+def test_set_keeper_tip__valid__updates_and_emits(auction, governance, value):
+    previous = auction.keeperTipBps()
+    tx = auction.setKeeperTip(value, sender=governance)
+    assert tx.events.filter(auction.KeeperTipUpdated) == [
+        auction.KeeperTipUpdated(previousBps=previous, currentBps=value)
+    ]
+    assert auction.keeperTipBps() == value
+
+
+def test_set_keeper_tip__not_admin__reverts_access_control(auction, keeper, reverts):
+    with reverts(
+        auction.AccessControlUnauthorizedAccount, account=keeper, neededRole=auction.DEFAULT_ADMIN_ROLE()
+    ):
+        auction.setKeeperTip(1000, sender=keeper)
+
+
+# ---------------------------------------------------------------- roles and initializer
+
+
+def test_deployment__defaults__params_and_roles_as_specified(auction, vault, governance, pauser, deployer):
+    assert auction.vault() == vault.address
+    assert vault.auction() == auction.address
+    assert (auction.bidWindow(), auction.revealWindow(), auction.maxBids(), auction.keeperTipBps()) == (
+        5 * DAY,
+        2 * DAY,
+        256,
+        100,
+    )
+    assert auction.hasRole(auction.DEFAULT_ADMIN_ROLE(), governance)
+    assert not auction.hasRole(auction.DEFAULT_ADMIN_ROLE(), deployer)
+    assert auction.hasRole(auction.PAUSER_ROLE(), pauser)
+
+
+@pytest.mark.parametrize("fn", ["pause", "unpause"])
+def test_pause__not_pauser__reverts_access_control(auction, alice, governance, fn, reverts):
+    # Governance holds admin, not the pauser role: the powers are split.
+    for who in (alice, governance):
+        with reverts(auction.AccessControlUnauthorizedAccount, account=who, neededRole=auction.PAUSER_ROLE()):
+            getattr(auction, fn)(sender=who)
+
+
+def test_initialize__again__reverts_invalid_initialization(auction, vault, alice, reverts):
+    with reverts(auction.InvalidInitialization):
+        auction.initialize(alice, vault, 5 * DAY, 2 * DAY, 256, 100, sender=alice)

@@ -1,0 +1,147 @@
+"""QEVAuction.settle: after the reveal window and the sweeps, exactly the revealed bids, fee descending
+then request order, checked in one pass; the packed priority list the vault reads."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def revealed(alice, bob, carol, sealed_round, phase, unseal, cycle):
+    """alice 5 bps, bob 9 bps, carol 5 bps (revealed), bob's second ticket never revealed; now after
+    the reveal window. Returns (alice, bob, carol, unrevealed) tickets; the settlement is
+    [bob, alice, carol] (the 5 bps tie goes to the earlier request)."""
+    tickets, openings = sealed_round((alice, 5), (bob, 9), (carol, 5), (bob, 15))
+    phase("reveal", cycle)
+    for opening, who in zip(openings[:3], (alice, bob, carol), strict=True):
+        unseal(opening, who)
+    phase("closed", cycle)
+    return tickets
+
+
+@pytest.fixture
+def swept(auction, keeper, revealed, cycle):
+    auction.sweep(cycle, revealed[3], sender=keeper)
+    return revealed
+
+
+def test_settle__sorted_revealed_bids__stores_priority(auction, keeper, swept, cycle):
+    a, b, c, _ = swept
+    assert auction.priorityStatus(cycle) == (False, 0)
+    tx = auction.settle(cycle, [b, a, c], sender=keeper)
+    assert tx.events.filter(auction.Settled) == [auction.Settled(cycleId=cycle, winners=3)]
+    assert auction.priorityStatus(cycle) == (True, 3)
+    assert [tuple(auction.priorityAt(cycle, i)) for i in range(3)] == [(b, 9), (a, 5), (c, 5)]
+    assert auction.roundOf(cycle).settled
+
+
+def test_settle__fee_order_broken__reverts_settlement_order_invalid(auction, keeper, swept, cycle, reverts):
+    a, b, c, _ = swept
+    with reverts(auction.SettlementOrderInvalid, index=1):
+        auction.settle(cycle, [a, b, c], sender=keeper)
+
+
+def test_settle__tie_higher_ticket_first__reverts_settlement_order_invalid(
+    auction, keeper, swept, cycle, reverts
+):
+    a, b, c, _ = swept
+    with reverts(auction.SettlementOrderInvalid, index=2):
+        auction.settle(cycle, [b, c, a], sender=keeper)
+
+
+def test_settle__missing_bid__reverts_settlement_count_mismatch(auction, keeper, swept, cycle, reverts):
+    a, b, _, _ = swept
+    with reverts(auction.SettlementCountMismatch, expected=3, actual=2):
+        auction.settle(cycle, [b, a], sender=keeper)
+
+
+def test_settle__extra_unknown_bid__reverts_settlement_count_mismatch(auction, keeper, swept, cycle, reverts):
+    a, b, c, _ = swept
+    with reverts(auction.SettlementCountMismatch, expected=3, actual=4):
+        auction.settle(cycle, [b, a, c, 999], sender=keeper)
+
+
+def test_settle__unknown_bid_instead_of_revealed__reverts_settlement_entry_invalid(
+    auction, keeper, swept, cycle, reverts
+):
+    a, b, _, _ = swept
+    with reverts(auction.SettlementEntryInvalid, index=2, ticketId=999):
+        auction.settle(cycle, [b, a, 999], sender=keeper)
+
+
+def test_settle__swept_bid_instead_of_revealed__reverts_settlement_entry_invalid(
+    auction, keeper, swept, cycle, reverts
+):
+    a, b, _, unrevealed = swept
+    with reverts(auction.SettlementEntryInvalid, index=2, ticketId=unrevealed):
+        auction.settle(cycle, [b, a, unrevealed], sender=keeper)
+
+
+@pytest.mark.parametrize("shape", ["last_twice", "first_twice"])
+def test_settle__duplicated_entry__reverts_settlement_order_invalid(
+    auction, keeper, swept, cycle, shape, reverts
+):
+    # With the count pinned, a duplicate must push out a revealed bid; the strict order catches it.
+    a, b, _, _ = swept
+    entries, index = {"last_twice": ([b, a, a], 2), "first_twice": ([b, b, a], 1)}[shape]
+    with reverts(auction.SettlementOrderInvalid, index=index):
+        auction.settle(cycle, entries, sender=keeper)
+
+
+def test_settle__bids_unswept__reverts_bids_unswept(auction, keeper, revealed, cycle, reverts):
+    a, b, c, _ = revealed
+    with reverts(auction.BidsUnswept, cycleId=cycle, remaining=1):
+        auction.settle(cycle, [b, a, c], sender=keeper)
+
+
+def test_settle__twice__reverts_already_settled(auction, keeper, swept, cycle, reverts):
+    a, b, c, _ = swept
+    auction.settle(cycle, [b, a, c], sender=keeper)
+    with reverts(auction.AlreadySettled, cycleId=cycle):
+        auction.settle(cycle, [b, a, c], sender=keeper)
+    with reverts(auction.AlreadySettled, cycleId=cycle):
+        auction.settle(cycle, [], sender=keeper)
+
+
+def test_settle__before_reveal_window_closes__reverts_reveal_window_open(
+    auction, alice, keeper, sealed_round, phase, unseal, cycle, reverts
+):
+    (ticket,), (op,) = sealed_round((alice, 5))
+    phase("reveal", cycle)
+    unseal(op, alice)
+    _, _, closes = auction.windows(cycle)
+    phase("closed", cycle, offset=-1)
+    with reverts(auction.RevealWindowOpen, cycleId=cycle, closes=closes):
+        auction.settle(cycle, [ticket], sender=keeper)
+
+
+def test_settle__all_bids_swept__empty_list_final(auction, alice, bob, keeper, sealed_round, phase, cycle):
+    tickets, _ = sealed_round((alice, 5), (bob, 7))
+    phase("closed", cycle)
+    for ticket in tickets:
+        auction.sweep(cycle, ticket, sender=keeper)
+    auction.settle(cycle, [], sender=keeper)
+    assert auction.priorityStatus(cycle) == (True, 0)
+
+
+def test_priority_status__no_bids__final_and_empty(auction, cycle):
+    assert auction.priorityStatus(cycle) == (True, 0)
+
+
+def test_settle__entries_across_packed_words__read_back_exactly(
+    auction, alice, bob, carol, keeper, sealed_round, phase, unseal, cycle
+):
+    # Three entries per word: five entries span two words; the largest fee a proof allows (8191 bps)
+    # fills the 16-bit fee field.
+    specs = ((alice, 8191, 13), (bob, 0), (carol, 15), (alice, 15), (bob, 1, 5))
+    tickets, openings = sealed_round(*specs)
+    phase("reveal", cycle)
+    for opening, spec in zip(openings, specs, strict=True):
+        unseal(opening, spec[0])
+    phase("closed", cycle)
+    expected = sorted(
+        ((spec[1], t) for spec, t in zip(specs, tickets, strict=True)), key=lambda e: (-e[0], e[1])
+    )
+    auction.settle(cycle, [t for _, t in expected], sender=keeper)
+    assert auction.priorityStatus(cycle) == (True, 5)
+    assert [tuple(auction.priorityAt(cycle, i)) for i in range(5)] == [(t, fee) for fee, t in expected]
