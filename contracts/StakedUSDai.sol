@@ -47,6 +47,7 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         uint64 fifoHead;
         uint64 dueLimit; // first request id made in `lastRequestCycle`
         uint32 lastRequestCycle;
+        uint32 lockedBonds; // requests holding a QEV bond
     }
 
     /// @dev Per controller, one slot: claimable (serviced) balance and open request count.
@@ -132,6 +133,10 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         $.genesis = genesis_.toUint64();
         $.cycleDuration = cycleDuration_.toUint64();
         $.supplyCap = supplyCap_;
+        // Request ids start at 1: ERC-7540 reserves id 0 for vaults that aggregate every request of
+        // a controller ("if a Vault returns 0 for the requestId of any request, it MUST return 0
+        // for all requests"), and this vault numbers them.
+        $.queue = Queue({nextRequestId: 1, fifoHead: 1, dueLimit: 1, lastRequestCycle: 0, lockedBonds: 0});
         emit SupplyCapUpdated(0, supplyCap_);
         _setRedemptionLimits(minRequestShares_, maxOpenRequests_);
     }
@@ -151,9 +156,11 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         $.registry = registry_;
     }
 
-    /// @dev Zero is allowed: it turns the auction off and servicing becomes FIFO only.
+    /// @dev Zero is allowed: it turns the auction off and servicing becomes FIFO only. Refused while
+    ///      any bond is locked: only the auction that locked a bond can release or burn it.
     function setAuction(IRedemptionPriority auction_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         VaultStorage storage $ = _s();
+        if ($.queue.lockedBonds != 0) revert BondsOutstanding($.queue.lockedBonds);
         emit AuctionUpdated(address($.auction), address(auction_));
         $.auction = auction_;
     }
@@ -304,8 +311,12 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         Request storage r = $.requests[requestId];
         if (r.shares == 0) revert RequestNotPending(requestId);
         if (shares > r.shares) revert BondExceedsPending(requestId, shares, r.shares);
+        // One bond per request: a later bid must wait until the earlier one is revealed or swept,
+        // or releasing the later bond would release the earlier one with it.
+        if ($.bonds[requestId] != 0) revert BondAlreadyLocked(requestId);
         r.shares -= uint96(shares);
-        $.bonds[requestId] += shares;
+        $.bonds[requestId] = shares;
+        $.queue.lockedBonds += 1;
         emit BondLocked(requestId, shares);
     }
 
@@ -313,7 +324,9 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     function releaseBond(uint256 requestId) external {
         VaultStorage storage $ = _onlyAuction();
         uint256 bond = $.bonds[requestId];
+        if (bond == 0) return;
         delete $.bonds[requestId];
+        $.queue.lockedBonds -= 1;
         $.requests[requestId].shares += uint96(bond);
         emit BondReleased(requestId, bond);
     }
@@ -322,8 +335,10 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     function forfeitBond(uint256 requestId, address keeper, uint256 tipShares) external {
         VaultStorage storage $ = _onlyAuction();
         uint256 bond = $.bonds[requestId];
+        if (bond == 0) return;
         tipShares = Math.min(tipShares, bond);
         delete $.bonds[requestId];
+        $.queue.lockedBonds -= 1;
         _closeIfDone($, requestId);
         emit BondForfeited(requestId, bond - tipShares, keeper, tipShares);
         // Burned shares raise the price for every holder who stays.

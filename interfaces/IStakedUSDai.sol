@@ -48,6 +48,10 @@ interface IStakedUSDai {
     error RequestNotPending(uint256 requestId);
     /// @notice Thrown when a bond exceeds the request's pending shares.
     error BondExceedsPending(uint256 requestId, uint256 bond, uint256 pending);
+    /// @notice Thrown when a request already holds a bond (an earlier bid not yet revealed or swept).
+    error BondAlreadyLocked(uint256 requestId);
+    /// @notice Thrown when the auction is changed while bonds are locked (they could never be settled).
+    error BondsOutstanding(uint256 count);
     /// @notice Thrown when an address argument is zero.
     error AddressZero();
     /// @notice Thrown when the registry has not been set and capital cannot move.

@@ -96,9 +96,9 @@ def credit(
     borrower: Any,
     borrower2: Any,
 ) -> tuple[Any, Any]:
-    # The suite's own CaliberReceipt and FiLoRegistry (deployed by the launch code). These unit
-    # tests isolate the registry from the vault: governance points it at a plain account that plays
-    # the vault; tests/integration/test_vault_credit.py runs the real vault against it.
+    # The suite's own CaliberReceipt and FiLoRegistry (deployed by the launch code). These tests
+    # isolate the registry from the vault: governance points it at a plain account that plays the
+    # vault; tests/integration/test_vault_credit.py points it back at the real vault.
     caliber, registry = suite.caliber, suite.registry
     caliber.grantRole(caliber.CUSTODIAN_ROLE(), custodian, sender=governance)
     caliber.grantRole(caliber.APPRAISER_ROLE(), appraiser, sender=governance)

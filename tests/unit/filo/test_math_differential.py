@@ -4,7 +4,7 @@ reference `scripts/_suite/credit_reference.py` on the same Hypothesis inputs; th
 import math
 
 from _suite import credit_reference as ref
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.credit.fixtures import DAY, MONTH, USDAI
@@ -34,6 +34,9 @@ def test_level_payment__matches_reference(harness, principal, apr, n, length):
     length=period_lengths,
     k=st.integers(0, 130),
 )
+# Found by fuzzing: at billions of USDai the payment's own rounding (the rate power is exact to 1e-27)
+# adds wei of dust that compounds into the last period.
+@example(principal=6_869_458_190_337_848_779_510_640_651, apr=4006, n=12, length=7_862_400, k=0)
 def test_schedule__matches_reference_and_amortizes(harness, principal, apr, n, length, k):
     n = max(1, min(n, MAX_TERM // length))
     payment = ref.level_payment(principal, apr, n, length)
@@ -43,10 +46,12 @@ def test_schedule__matches_reference_and_amortizes(harness, principal, apr, n, l
     rows = ref.schedule(principal, apr, n, length)
     assert rows[-1].balance == 0
     # The payment is rounded up, so no period ever needs more than the level payment, bar the last
-    # one's rounding dust (each period's interest is rounded up by < 1 wei, compounding at the rate).
+    # one's rounding dust: each period's interest is rounded up by < 1 wei, and the payment itself is
+    # exact to about principal / 1e27 (the ray precision of the rate power); both compound at the rate.
     assert all(row.payment <= payment for row in rows[:-1])
     growth = (1 + apr * length / (ref.BPS * ref.SECONDS_PER_YEAR)) ** n
-    assert rows[-1].payment <= payment + math.ceil(n * growth) + 1
+    dust_per_period = 1 + principal // ref.RAY
+    assert rows[-1].payment <= payment + math.ceil(n * growth * dust_per_period) + 1
 
 
 @given(principal=principals, apr=aprs, elapsed=st.integers(min_value=0, max_value=10 * 365 * DAY))

@@ -4,10 +4,9 @@ stay, less a keeper tip; nothing else moves."""
 from __future__ import annotations
 
 import pytest
-from ape.exceptions import ContractLogicError
 
 from scripts._suite.deployment import DEAD, USDAI
-from tests.unit.qev.helpers import REQUEST, bond_for
+from tests.unit.qev.helpers import REQUEST, bond_for, strict_reverts
 
 
 def test_sweep__before_reveal_window_closes__reverts_reveal_window_open(
@@ -119,11 +118,6 @@ def test_sweep__by_the_bidder__tip_is_all_it_recovers(auction, vault, alice, sea
     assert vault.balanceOf(alice) == before + bond * auction.keeperTipBps() // 10_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: vault bonds are one running sum per request; a later cycle's reveal releases an "
-    "earlier cycle's unswept bond, which then burns nothing when swept",
-)
 def test_sweep__earlier_unswept_bond_released_by_later_reveal__still_burned(
     auction, vault, alice, keeper, requests, phase, seal, unseal, cycle
 ):
@@ -132,13 +126,18 @@ def test_sweep__earlier_unswept_bond_released_by_later_reveal__still_burned(
     seal(alice, ticket, 4, 13)  # never revealed, and nobody sweeps it in time
     first_bond = bond_for(REQUEST, 13)
     phase("bid", cycle + 1)
-    try:
-        second = seal(alice, ticket, 1, 4)
-    except ContractLogicError:  # refusing the second bid while a bond is locked would also fix it
-        second = None
-    if second is not None:
-        phase("reveal", cycle + 1)
-        unseal(second, alice)  # releases both bonds
+    # One bond per request: the second bid is refused while the first bond is locked.
+    with strict_reverts(vault.BondAlreadyLocked, requestId=ticket):
+        seal(alice, ticket, 1, 4)
     tip = first_bond * auction.keeperTipBps() // 10_000
     tx = auction.sweep(cycle, ticket, sender=keeper)
     assert tx.events.filter(vault.BondForfeited)[0].burnedShares == first_bond - tip
+
+
+def test_set_auction__bond_locked__reverts_bonds_outstanding(vault, alice, governance, requests, phase, seal, cycle):
+    (ticket,) = requests(alice)
+    phase("bid", cycle)
+    seal(alice, ticket, 4, 4)
+    # Only the auction that locked a bond can release or burn it.
+    with strict_reverts(vault.BondsOutstanding, count=1):
+        vault.setAuction("0x0000000000000000000000000000000000000000", sender=governance)
