@@ -7,6 +7,7 @@ import click
 from ape import accounts, chain
 from ape.logging import logger
 
+from scripts._suite.credit import MONTH, mint_receipt, open_stack, originate
 from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
 from scripts._suite.qev import place_bid, reveal_bid, settlement_order
 from scripts._suite.report import StepLog, fmt_units, table
@@ -35,7 +36,8 @@ def main() -> None:
     log = StepLog()
     click.echo(f"# GPU-yield suite demo on chain {chain.chain_id} (anvil)")
 
-    suite = deploy_suite(deployer, governance)
+    custodian, appraiser = accounts.test_accounts[15], accounts.test_accounts[16]
+    suite = deploy_suite(deployer, governance, roles={"custodian": custodian, "appraiser": appraiser})
     usdai, vault, wm, usdc, usdt = suite.usdai, suite.vault, suite.wm, suite.usdc, suite.usdt
     section("Deployed")
     click.echo(table(["contract", "address"], list(suite.manifest()["contracts"].items())))
@@ -103,6 +105,7 @@ def main() -> None:
     )
 
     demo_qev(suite, log)
+    demo_credit(suite, log, custodian, appraiser)
 
     section("Gas per step")
     click.echo(log.render())
@@ -158,3 +161,85 @@ def demo_qev(suite: Suite, log: StepLog) -> None:
         rows.append((name, event.requestId, usd(event.shares), usd(event.feeShares), usd(event.assets)))
     click.echo(table(["served", "ticket", "shares", "priority fee (burned)", "USDai set aside"], rows))
     click.echo(f"share price after servicing: {usd(vault.convertToAssets(USDAI))}")
+
+
+def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object) -> None:
+    """Receipts, a first-loss stack, two GPU loans: one repaid monthly, one defaulted and liquidated."""
+    section("CALIBER and FiLo: GPU loans in a first-loss stack")
+    vault, registry, usdai, caliber = suite.vault, suite.registry, suite.usdai, suite.caliber
+    governance, keeper = suite.governance, accounts.test_accounts[7]
+    curator, lab_a, lab_b = (accounts.test_accounts[i] for i in (8, 9, 17))
+    strategist = governance  # STRATEGY_ADMIN_ROLE defaults to governance in this deployment
+
+    now = chain.pending_timestamp
+    rid_a = mint_receipt(suite, custodian, appraiser, lab_a, 10_000 * USDAI, quantity=8, now=now)
+    rid_b = mint_receipt(suite, custodian, appraiser, lab_b, 4_000 * USDAI, quantity=4, model="NVIDIA A100", now=now)
+    click.echo(f"custodian minted receipts #{rid_a} (8x H100, appraised 10,000) and #{rid_b} (4x A100, appraised 4,000)")
+
+    registry.setCuratorApproval(curator, True, sender=governance)
+    suite.wm.mint(curator, 2_000 * WM, sender=suite.deployer)
+    suite.wm.approve(usdai, 2_000 * WM, sender=curator)
+    usdai.deposit(suite.wm, 2_000 * WM, 0, curator, sender=curator)
+    stack = open_stack(suite, curator, 2_000 * USDAI)
+    log.tx("vault.allocate 8,000 senior to the stack", vault.allocate(stack, 8_000 * USDAI, sender=strategist))
+    loan_a = originate(suite, curator, lab_a, stack, 6_000 * USDAI, [rid_a], apr_bps=1500)
+    loan_b = originate(suite, curator, lab_b, stack, 2_500 * USDAI, [rid_b], apr_bps=1800)
+    click.echo(f"curator opened stack {stack} with 2,000 first-loss; loans #{loan_a} (6,000 @15%) and #{loan_b} (2,500 @18%), 36 monthly payments")
+
+    def stack_row(label: str) -> tuple[str, ...]:
+        st = registry.stack(stack)
+        book, economic = registry.juniorCapital(stack)
+        return (
+            label,
+            usd(vault.convertToAssets(USDAI)),
+            usd(st.seniorPrincipal),
+            usd(economic),
+            usd(st.principalOutstanding),
+            usd(st.impairment),
+            str(st.loansInDefault),
+        )
+
+    rows = [stack_row("start")]
+    # Lab A pays on schedule; lab B never pays.
+    suite.wm.mint(lab_a, 2_000 * WM, sender=suite.deployer)
+    suite.wm.approve(usdai, 2_000 * WM, sender=lab_a)
+    usdai.deposit(suite.wm, 2_000 * WM, 0, lab_a, sender=lab_a)
+    usdai.approve(registry, 2**256 - 1, sender=lab_a)
+    start = registry.loan(loan_a).start
+    for month in range(1, 7):
+        warp_to(start + month * MONTH)
+        payment = registry.loan(loan_a).payment
+        log.tx(f"repay month {month} (lab A)", registry.repay(loan_a, payment, sender=lab_a))
+        if month == 3:
+            log.tx("markDefault lab B (behind schedule past grace)", registry.markDefault(loan_b, sender=keeper))
+        log.tx(f"sweep month {month} (senior cash to the vault)", registry.sweep(stack, sender=keeper))
+        usdai.harvestBaseYield(sender=keeper)
+        rows.append(stack_row(f"month {month}"))
+
+    section("Liquidation of lab B's GPUs")
+    # The custodian sells the A100s (ITAD) for 1,900 USDai and the proceeds come back as a recovery.
+    suite.wm.mint(custodian, 1_900 * WM, sender=suite.deployer)
+    suite.wm.approve(usdai, 1_900 * WM, sender=custodian)
+    usdai.deposit(suite.wm, 1_900 * WM, 0, custodian, sender=custodian)
+    usdai.approve(registry, 1_900 * USDAI, sender=custodian)
+    log.tx("recordRecovery 1,900 (sale proceeds)", registry.recordRecovery(loan_b, 1_900 * USDAI, sender=custodian))
+    log.tx("closeLiquidation (waterfall: senior first)", registry.closeLiquidation(loan_b, sender=curator))
+    log.tx("burn the sold receipt (Liquidated)", caliber.burn(rid_b, sender=custodian))
+    registry.sweep(stack, sender=keeper)
+    rows.append(stack_row("after liquidation"))
+    click.echo(
+        table(
+            ["when", "sUSDai price", "senior principal", "junior capital", "loans outstanding", "impairment", "defaults"],
+            rows,
+        )
+    )
+    book, economic = registry.juniorCapital(stack)
+    fees = registry.claimable(curator)
+    click.echo(
+        f"curator: put in 2,000 first-loss; now holds {usd(economic)} junior capital plus {usd(fees)} fees "
+        f"(return {usd(economic + fees - 2_000 * USDAI)}); the shortfall of lab B's loan hit junior first, "
+        f"senior losses so far: {usd(registry.stack(stack).seniorLoss)}"
+    )
+    receipt_state = ["none", "active", "pledged", "liquidating", "liquidated", "released"]
+    click.echo(f"receipt #{rid_a}: {receipt_state[int(caliber.statusOf(rid_a))]}; receipt #{rid_b}: {receipt_state[int(caliber.statusOf(rid_b))]}")
+
