@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from ape_ethereum.trace import Trace
 from hypothesis import HealthCheck, settings
 
 from scripts._suite.deployment import USDAI, WM, Suite, deploy_suite
@@ -50,10 +51,13 @@ def reverts() -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _cached_test_accounts() -> Any:
-    """Ape re-derives the HD test accounts on every revert trace; see `cache_test_accounts`."""
+def _fast_reverts() -> Any:
+    """Speed only. ape-foundry prints (and first enriches) the call trace of every revert, expected or
+    not, re-deriving the HD test accounts each time (see `cache_test_accounts`): the accounts are
+    memoised and the trace is not printed; a failing test still shows its error."""
     with pytest.MonkeyPatch.context() as patch:
         cache_test_accounts(patch)
+        patch.setattr(Trace, "show", lambda self, *args, **kwargs: None)
         yield
 
 

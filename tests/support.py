@@ -32,7 +32,7 @@ def _revert_data(message: str) -> bytes:
     `custom error 0x<selector>: <hex arguments>`."""
     if message.startswith("0x"):
         return bytes(HexBytes(message))
-    if match := re.fullmatch(r"custom error (0x[0-9a-fA-F]{8}): ?([0-9a-fA-F]*)", message):
+    if match := re.fullmatch(r"custom error (0x[0-9a-fA-F]{8}):? ?([0-9a-fA-F]*)", message):
         return bytes(HexBytes(match[1])) + bytes.fromhex(match[2])
     return b""
 

@@ -1,0 +1,130 @@
+"""Helpers for the sUSDai unit tests: funded holders, cycle time travel, requests, an account acting
+as the auction, a bare (unwired) vault, and the test-only MockSeniorCapital registry that makes
+liquidity short and moves NAV. Exact reverts use the root `reverts` fixture (tests/support.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from ape import chain
+
+from scripts._suite.deployment import DAY, USDAI, deploy_proxy
+
+# ---------------------------------------------------------------- speed
+
+
+# ---------------------------------------------------------------- time
+
+
+@pytest.fixture
+def at() -> Callable[[int], None]:
+    """`at(t)`: the next transaction is mined exactly at timestamp `t`."""
+
+    def _at(timestamp: int) -> None:
+        chain.pending_timestamp = timestamp
+
+    return _at
+
+
+@pytest.fixture
+def next_cycle(vault: Any) -> Callable[..., int]:
+    """`next_cycle(offset=DAY)`: mines a block `offset` seconds into the next cycle; returns its id."""
+
+    def _next(offset: int = DAY) -> int:
+        cycle = vault.currentCycle() + 1
+        chain.pending_timestamp = vault.cycleStart(cycle) + offset
+        chain.mine()
+        return cycle
+
+    return _next
+
+
+# ---------------------------------------------------------------- actions
+
+
+@pytest.fixture
+def request_redeem(vault: Any) -> Callable[..., int]:
+    """`request_redeem(owner, shares, controller=owner, sender=owner)`: returns the request id (from
+    the RedeemRequest event)."""
+
+    def _request(owner: Any, shares: int, controller: Any = None, sender: Any = None) -> int:
+        tx = vault.requestRedeem(shares, controller or owner, owner, sender=sender or owner)
+        return int(tx.events.filter(vault.RedeemRequest)[0].requestId)
+
+    return _request
+
+
+HOLDING = 10_000_000 * USDAI  # USDai each named holder starts with
+
+
+@pytest.fixture(scope="package", autouse=True)
+def holders(
+    vault: Any,
+    usdai: Any,
+    mint_usdai: Callable[[Any, int], int],
+    alice: Any,
+    bob: Any,
+    carol: Any,
+    keeper: Any,
+    auction: Any,
+    project: Any,
+    reverts: Any,
+) -> list[Any]:
+    """Alice, Bob and Carol hold HOLDING USDai each, approved to the vault: set up once, before any
+    module snapshot (autouse), so every test of the package starts from it. It also asks for the
+    session fixtures the tests use, so that none is first set up inside a test's snapshot (Ape would
+    then have to rebase its isolation)."""
+    for holder in (alice, bob, carol):
+        mint_usdai(holder, HOLDING // 10**12)
+        usdai.approve(vault, 2**256 - 1, sender=holder)
+    return [alice, bob, carol]
+
+
+@pytest.fixture
+def deposit(vault: Any) -> Callable[[Any, int], int]:
+    """`deposit(holder, assets)`: deposits for the holder itself; returns the shares minted."""
+
+    def _deposit(holder: Any, assets: int) -> int:
+        tx = vault.deposit(assets, holder, sender=holder)
+        return int(tx.events.filter(vault.Deposit)[0].shares)
+
+    return _deposit
+
+
+# ---------------------------------------------------------------- roles
+
+
+@pytest.fixture
+def hook_caller(vault: Any, governance: Any, accounts: Any) -> Any:
+    """An account installed as the vault's auction, to drive the bond hooks directly. Servicing from
+    cycle 1 on asks the auction for its priority list, so tests put the real auction back first."""
+    vault.setAuction(accounts[12], sender=governance)
+    return accounts[12]
+
+
+# ---------------------------------------------------------------- registry
+
+
+@pytest.fixture
+def registry(project: Any, vault: Any, usdai: Any, governance: Any) -> Any:
+    """A test-only MockSeniorCapital set as the vault's registry."""
+    mock = project.MockSeniorCapital.deploy(usdai, vault, sender=governance)
+    vault.setRegistry(mock, sender=governance)
+    return mock
+
+
+@pytest.fixture
+def bare_vault(project: Any, deployer: Any, governance: Any, usdai: Any, strategist: Any) -> Any:
+    """A freshly initialized sUSDai proxy, deployed by the same code as the suite's but not wired:
+    no seed stake (only the virtual offset defends it), no registry, no auction."""
+    vault, _, _ = deploy_proxy(
+        project.StakedUSDai,
+        deployer,
+        governance,
+        [governance, usdai, chain.blocks.head.timestamp, 30 * DAY, USDAI, 50, 2**256 - 1],
+    )
+    vault.grantRole(vault.STRATEGY_ADMIN_ROLE(), strategist, sender=governance)
+    assert vault.totalSupply() == 0
+    return vault
