@@ -1,9 +1,9 @@
 """End-to-end FiLo scenarios: on-schedule, early and late repayment; defaults with and without senior
 loss; isolation of two stacks."""
 
-from _suite import credit_reference as ref
 from ape import chain
 
+from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import *  # noqa: F401,F403
 from tests.credit.fixtures import (
     DAY,

@@ -3,10 +3,10 @@ reference `scripts/_suite/credit_reference.py` on the same Hypothesis inputs; th
 
 import math
 
-from _suite import credit_reference as ref
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import DAY, MONTH, USDAI
 
 principals = st.integers(min_value=1, max_value=10**12 * USDAI)

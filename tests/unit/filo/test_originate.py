@@ -1,7 +1,6 @@
 """originateLoan: the happy path and every check, each with its exact error."""
 
-from _suite import credit_reference as ref
-
+from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import (
     DAY,
     LOAN_ACTIVE,

@@ -1,8 +1,8 @@
 """repay: interest first then principal, pro rata split, curator fee, full repayment returns receipts."""
 
-from _suite import credit_reference as ref
 from ape import chain
 
+from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import LOAN_REPAID, MONTH, R_ACTIVE, USDAI, now, strict_reverts, travel
 
 
