@@ -12,6 +12,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
+from scripts._suite.credit import MONTH, mint_receipt, open_stack, originate
 from scripts._suite.deployment import DAY, USDAI, WM, Params, Suite, deploy_suite
 from scripts._suite.qev import make_bid, place_bid, reveal_bid, settlement_order
 from scripts._suite.report import table
@@ -25,7 +26,7 @@ TARGETS = {
     "sUSDai requestRedeem (repeat)": 100_000,
     "sUSDai claim (redeem with controller)": 60_000,
 }
-IMPLEMENTATIONS = ["USDai", "StakedUSDai", "QEVAuction", "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter"]
+IMPLEMENTATIONS = ["USDai", "StakedUSDai", "QEVAuction", "CaliberReceipt", "FiLoRegistry", "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter"]
 
 
 def gas(receipt: Any) -> int:
@@ -138,6 +139,30 @@ def _fund_stakers(suite: Suite, users: list[Any], amount: int) -> None:
         suite.vault.deposit(amount * USDAI, who, sender=who)
 
 
+def bench_verifier(suite: Suite) -> list[tuple[int, int, int, float, float]]:
+    """Range-proof verification gas per tier (inside the library, via the harness), proof bytes,
+    and Python prove/verify times."""
+    from zk import commit, context, prove, random_blinding, verify
+
+    harness = project.RangeProofHarness.deploy(sender=suite.deployer)
+    rows = []
+    for tier in range(4, 14):
+        fee = (1 << tier) - 1
+        blinding = random_blinding()
+        ctx = context(chain.chain_id, suite.auction.address, suite.deployer.address, 1, 1, tier)
+        started = time.perf_counter()
+        proof = prove(fee, blinding, tier, ctx)
+        prove_s = time.perf_counter() - started
+        point = commit(fee, blinding)
+        started = time.perf_counter()
+        assert verify(point, tier, ctx, proof)
+        verify_s = time.perf_counter() - started
+        valid, used = harness.measureVerify([point[0], point[1]], tier, ctx, proof)
+        assert valid
+        rows.append((tier, len(proof), int(used), prove_s, verify_s))
+    return rows
+
+
 def bench_qev_bids(suite: Suite, users: list[Any], keeper: Any) -> tuple[list[tuple[int, int, int, float]], dict[str, int]]:
     """Bid gas per tier (one ticket per tier), then reveal and sweep gas."""
     vault, auction = suite.vault, suite.auction
@@ -195,6 +220,73 @@ def bench_qev_settlement(suite: Suite, users: list[Any], keeper: Any, counts: tu
     return rows
 
 
+def bench_credit(suite: Suite, staker: Any, curator: Any, borrower: Any, keeper: Any) -> tuple[list[tuple[str, int]], list[tuple[int, int, int, int]]]:
+    """Gas of the credit actions, and of the vault's NAV read as loans and stacks grow."""
+    governance, registry, vault, usdai = suite.governance, suite.registry, suite.vault, suite.usdai
+    snapshot = chain.snapshot()
+    registry.setCuratorApproval(curator, True, sender=governance)
+    suite.caliber.setApprovalForAll(registry, True, sender=borrower)
+    for who, amount in ((staker, 5_000_000), (curator, 1_000_000), (borrower, 1_000_000)):
+        suite.wm.mint(who, amount * WM, sender=suite.deployer)
+        suite.wm.approve(usdai, 2**256 - 1, sender=who)
+        usdai.deposit(suite.wm, amount * WM, 0, who, sender=who)
+    usdai.approve(vault, 2**256 - 1, sender=staker)
+    vault.deposit(5_000_000 * USDAI, staker, sender=staker)
+    usdai.approve(registry, 2**256 - 1, sender=borrower)
+
+    def now() -> int:
+        return int(chain.pending_timestamp)
+
+    def nav_gas() -> int:
+        return int(vault.totalAssets.estimate_gas_cost(sender=keeper))
+
+    stacks = [open_stack(suite, curator, 90_000 * USDAI)]
+    vault.allocate(stacks[0], 800_000 * USDAI, sender=governance)
+    mint_receipt(suite, governance, governance, borrower, 20_000 * USDAI, now=now())
+    tx_mint = suite.caliber.mint(
+        borrower,
+        (b"\x0f" * 32, "GPU", "NVIDIA H100 SXM5", 8, b"\x5e" * 32, b"\x1e" * 32,
+         ("0x00000000000000000000000000000000000115e4", b"\x11" * 32, 40_000 * USDAI, now() + 365 * DAY)),
+        sender=governance,
+    )
+    rid = int(tx_mint.return_value)
+    suite.caliber.appraise(rid, 20_000 * USDAI, now(), sender=governance)
+    tx_orig = registry.originateLoan(stacks[0], borrower, 10_000 * USDAI, 1500, 36, MONTH, [rid], sender=curator)
+    loan = int(tx_orig.return_value)
+    nav_rows = [(1, 1, nav_gas(), 0)]
+    warp(MONTH)
+    tx_repay = registry.repay(loan, registry.loan(loan).payment, sender=borrower)
+    # A loan that misses payments, defaults and is liquidated.
+    bad_rid = mint_receipt(suite, governance, governance, borrower, 20_000 * USDAI, now=now())
+    bad = originate(suite, curator, borrower, stacks[0], 10_000 * USDAI, [bad_rid])
+    warp(2 * MONTH + 31 * DAY)
+    tx_default = registry.markDefault(bad, sender=keeper)
+    registry.recordRecovery(bad, 8_000 * USDAI, sender=borrower)
+    tx_close = registry.closeLiquidation(bad, sender=curator)
+
+    # NAV read as loans and stacks grow: 1, 10, 100 loans over 1 and 10 stacks.
+    for _ in range(9):
+        stacks.append(open_stack(suite, curator, 50_000 * USDAI))
+        vault.allocate(stacks[-1], 400_000 * USDAI, sender=governance)
+    loans = 1
+    for target in (10, 100):
+        while loans < target:
+            r = mint_receipt(suite, governance, governance, borrower, 2_000 * USDAI, now=now())
+            originate(suite, curator, borrower, stacks[loans % 10], 1_000 * USDAI, [r])
+            loans += 1
+        nav_rows.append((target, 10, nav_gas(), 0))
+    nav_rows = [(n, st, g, g // st) for n, st, g, _ in nav_rows]
+    actions = [
+        ("CALIBER mint receipt", int(tx_mint.gas_used)),
+        ("FiLo originate (1 receipt)", int(tx_orig.gas_used)),
+        ("FiLo repay (scheduled payment)", int(tx_repay.gas_used)),
+        ("FiLo markDefault", int(tx_default.gas_used)),
+        ("FiLo closeLiquidation", int(tx_close.gas_used)),
+    ]
+    chain.restore(snapshot)
+    return actions, nav_rows
+
+
 def sizes() -> list[tuple[str, int]]:
     out = []
     for name in IMPLEMENTATIONS:
@@ -223,6 +315,8 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
     queue_rows = bench_queue(suite, users, keeper, tuple(int(s) for s in queue_sizes.split(",")))
     _fund_stakers(suite, users, 10_000)
     suite.vault.setRedemptionLimits(USDAI, 10_000, sender=governance)
+    credit_rows, nav_rows = bench_credit(suite, users[0], test_accounts[8], test_accounts[9], keeper)
+    verifier_rows = bench_verifier(suite)
     bid_rows, qev_other = bench_qev_bids(suite, users, keeper)
     settle_rows = bench_qev_settlement(suite, users, keeper, counts)
 
@@ -252,7 +346,25 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
         "",
         table(["queue length", "mean gas / request", "worst batch gas / request"], [(f"{n:,}", f"{m:,}", f"{w:,}") for n, m, w in queue_rows]),
         "",
-        "## QEV bids (range proof verified on-chain; precompile floor 24,750 gas per bit)",
+        "## Credit (CALIBER, FiLo)",
+        "",
+        table(["action", "gas"], [(a, f"{g:,}") for a, g in credit_rows]),
+        "",
+        "## Vault NAV read (`totalAssets`, estimate) vs loans and stacks (target O(stacks), <= 5,000 per stack)",
+        "",
+        table(
+            ["loans", "stacks", "NAV read gas", "gas / stack"],
+            [(f"{n:,}", st, f"{g:,}", f"{p:,}") for n, st, g, p in nav_rows],
+        ),
+        "",
+        "## Range proofs: size, on-chain verification gas, Python times (target <= 300,000 gas and <= 0.5 s at tier 10)",
+        "",
+        table(
+            ["tier", "proof bytes", "verify gas (library)", "precompile floor", "Python prove (s)", "Python verify (s)"],
+            [(t, f"{b:,}", f"{g:,}", f"{24_750 * t:,}", f"{p:.3f}", f"{v:.3f}") for t, b, g, p, v in verifier_rows],
+        ),
+        "",
+        "## QEV bids (whole transaction: proof verification, bond lock, storage)",
         "",
         table(
             ["tier", "proof bytes", "bid tx gas", "precompile floor", "Python prove (s)"],
