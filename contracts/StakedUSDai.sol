@@ -535,7 +535,7 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
 
     function _deposit(uint256 assets, uint256 shares, address receiver) internal {
         if (assets == 0 || shares == 0) revert AmountZero();
-        if (receiver == address(this)) revert AddressZero();
+        if (receiver == address(this)) revert ERC20InvalidReceiver(receiver);
         VaultStorage storage $ = _s();
         uint256 assetsAfter = totalAssets() + assets;
         if (assetsAfter > $.supplyCap) revert SupplyCapExceeded(assetsAfter, $.supplyCap);

@@ -163,9 +163,9 @@ def test_deposit__without_allowance__reverts_insufficient_allowance(vault, usdai
         vault.deposit(10 * USDAI, bob, sender=bob)
 
 
-def test_deposit__receiver_is_vault__reverts_address_zero(vault, funded, reverts):
+def test_deposit__receiver_is_vault__reverts_invalid_receiver(vault, funded, reverts):
     # Shares reach the vault only through requestRedeem (escrow == pending requests).
-    with reverts(vault.AddressZero):
+    with reverts(vault.ERC20InvalidReceiver, receiver=vault):
         vault.deposit(USDAI, vault, sender=funded)
 
 
