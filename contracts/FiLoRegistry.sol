@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 
@@ -18,6 +19,7 @@ import {WaterfallLib} from "./libraries/WaterfallLib.sol";
 ///         capital (`ISeniorCapital`). See `IFiLoRegistry` for the accounting model.
 contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgradeable {
     using SafeERC20 for IERC20;
+    using SafeCast for uint256;
 
     // ---------------------------------------------------------------- constants
 
@@ -156,7 +158,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         st.minFirstLossBps = params.minFirstLossBps;
         st.curatorFeeBps = params.curatorFeeBps;
         st.maxSenior = params.maxSenior;
-        st.lastAccrual = block.timestamp;
+        st.lastAccrual = block.timestamp.toUint40();
         emit StackCreated(stackId, msg.sender, params.maxSenior, params.minFirstLossBps, params.curatorFeeBps);
     }
 
@@ -164,7 +166,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
     function depositJunior(uint256 stackId, uint256 amount) external whenNotPaused {
         Stack storage st = _curatorStack(stackId);
         if (amount == 0) revert AmountZero();
-        st.cash += amount;
+        st.cash += amount.toUint128();
         _s().accountedUsdai += amount;
         emit JuniorDeposited(stackId, msg.sender, amount);
         _pull(amount);
@@ -183,7 +185,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         if (junior < amount || junior - amount < required) {
             revert FirstLossBelowMinimum(stackId, junior < amount ? 0 : junior - amount, required);
         }
-        st.cash -= amount;
+        st.cash -= amount.toUint128();
         _s().accountedUsdai -= amount;
         emit JuniorWithdrawn(stackId, recipient, amount);
         _push(recipient, amount);
@@ -232,12 +234,12 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         // in escrow, Liquidating, until the custodian burns them after the sale.
         ln.status = LoanStatus.Closed;
         _clearReceipts(ln);
-        st.principalOutstanding -= ln.outstanding;
-        st.impairment -= ln.impairment;
+        st.principalOutstanding -= ln.outstanding.toUint128();
+        st.impairment -= ln.impairment.toUint128();
         st.loansInDefault -= 1;
-        st.seniorPrincipal -= paid.seniorPrincipal;
-        st.seniorPending += paid.seniorPrincipal + paid.seniorInterest - fee;
-        st.cash += paid.juniorPrincipal + paid.juniorInterest;
+        st.seniorPrincipal -= paid.seniorPrincipal.toUint128();
+        st.seniorPending += (paid.seniorPrincipal + paid.seniorInterest - fee).toUint128();
+        st.cash += (paid.juniorPrincipal + paid.juniorInterest).toUint128();
         $.claimable[st.curator] += fee;
         $.claimable[ln.borrower] += surplus;
         $.totals.returned += paid.seniorPrincipal;
@@ -248,8 +250,8 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         uint256 assets = st.cash + st.principalOutstanding;
         uint256 loss = st.seniorPrincipal > assets ? st.seniorPrincipal - assets : 0;
         if (loss != 0) {
-            st.seniorPrincipal -= loss;
-            st.seniorLoss += loss;
+            st.seniorPrincipal -= loss.toUint128();
+            st.seniorLoss += loss.toUint128();
             $.totals.lossRealised += loss;
             emit SeniorLossRealised(ln.stackId, loss);
         }
@@ -277,8 +279,8 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         // The vault transfers first; check it did, so that no stack is credited with money it never got.
         uint256 unaccounted = $.usdai.balanceOf(address(this)) - $.accountedUsdai;
         if (unaccounted < amount) revert SeniorFundsMissing(amount, unaccounted);
-        st.seniorPrincipal = seniorAfter;
-        st.cash += amount;
+        st.seniorPrincipal = seniorAfter.toUint128();
+        st.cash += amount.toUint128();
         $.accountedUsdai += amount;
         $.totals.allocated += amount;
         emit SeniorAllocated(stackId, amount);
@@ -292,9 +294,9 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         uint256 available = Math.min(st.seniorPrincipal, st.cash);
         if (amount > available) revert StackCapitalInsufficient(stackId, amount, available);
         // S and C fall together: junior capital (C + L - S) and the first-loss ratio are unchanged.
-        st.seniorPrincipal -= amount;
-        st.cash -= amount;
-        st.seniorPending += amount;
+        st.seniorPrincipal -= amount.toUint128();
+        st.cash -= amount.toUint128();
+        st.seniorPending += amount.toUint128();
         $.totals.returned += amount;
         emit SeniorReleased(stackId, amount);
     }
@@ -323,12 +325,13 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         ln.outstanding -= principalPaid;
         ln.totalPaid += interestPaid + principalPaid;
         // The checkpoint is rounded down while loans round up: it may fall short, never go negative.
-        st.accruedInterest = st.accruedInterest > interestPaid ? st.accruedInterest - interestPaid : 0;
-        st.rateSum -= principalPaid * ln.aprBps;
-        st.principalOutstanding -= principalPaid;
-        st.seniorPrincipal -= seniorPrincipal;
-        st.seniorPending += seniorInterest + seniorPrincipal;
-        st.cash += juniorInterest + principalPaid - seniorPrincipal;
+        st.accruedInterest = (st.accruedInterest > interestPaid ? st.accruedInterest - interestPaid : 0)
+            .toUint128();
+        st.rateSum -= (principalPaid * ln.aprBps).toUint128();
+        st.principalOutstanding -= principalPaid.toUint128();
+        st.seniorPrincipal -= seniorPrincipal.toUint128();
+        st.seniorPending += (seniorInterest + seniorPrincipal).toUint128();
+        st.cash += (juniorInterest + principalPaid - seniorPrincipal).toUint128();
         $.claimable[st.curator] += fee;
         $.accountedUsdai += interestPaid + principalPaid;
         $.totals.returned += seniorPrincipal;
@@ -370,9 +373,11 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
 
         ln.status = LoanStatus.Defaulted;
         ln.impairment = impairment;
-        st.rateSum -= ln.outstanding * ln.aprBps;
-        st.accruedInterest = st.accruedInterest > ln.interestAccrued ? st.accruedInterest - ln.interestAccrued : 0;
-        st.impairment += impairment;
+        st.rateSum -= (ln.outstanding * ln.aprBps).toUint128();
+        st.accruedInterest = (
+            st.accruedInterest > ln.interestAccrued ? st.accruedInterest - ln.interestAccrued : 0
+        ).toUint128();
+        st.impairment += impairment.toUint128();
         st.loansInDefault += 1;
         emit LoanDefaulted(loanId, ln.outstanding, ln.interestAccrued, impairment);
 
@@ -556,9 +561,9 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         if (junior < required) revert FirstLossBelowMinimum(t.stackId, junior, required);
 
         _accrueStack(st);
-        st.rateSum += t.principal * t.aprBps;
-        st.principalOutstanding += t.principal;
-        st.cash -= t.principal;
+        st.rateSum += (t.principal * t.aprBps).toUint128();
+        st.principalOutstanding += t.principal.toUint128();
+        st.cash -= t.principal.toUint128();
         $.accountedUsdai -= t.principal;
 
         Loan storage ln = $.loans[loanId];
@@ -628,8 +633,9 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
     function _accrueStack(Stack storage st) internal {
         uint256 elapsed = block.timestamp - st.lastAccrual;
         if (elapsed == 0) return;
-        st.accruedInterest += Math.mulDiv(st.rateSum, elapsed, BPS * SECONDS_PER_YEAR, Math.Rounding.Floor);
-        st.lastAccrual = block.timestamp;
+        st.accruedInterest +=
+            Math.mulDiv(st.rateSum, elapsed, BPS * SECONDS_PER_YEAR, Math.Rounding.Floor).toUint128();
+        st.lastAccrual = block.timestamp.toUint40();
     }
 
     function _accrueLoan(Loan storage ln) internal {

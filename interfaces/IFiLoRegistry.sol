@@ -43,23 +43,25 @@ interface IFiLoRegistry is ISeniorCapital {
         uint16 curatorFeeBps;
     }
 
+    /// @dev Packed so that a stack's NAV (read for every stack on every vault price) touches five
+    ///      slots: amounts are uint128 (3.4e20 USDai), timestamps uint40, counts uint24.
     struct Stack {
         address curator;
-        uint256 minFirstLossBps;
-        uint256 curatorFeeBps;
-        uint256 loansInDefault;
-        uint256 lastAccrual;
+        uint16 minFirstLossBps;
+        uint16 curatorFeeBps;
+        uint24 loansInDefault;
+        uint40 lastAccrual;
+        uint128 seniorPrincipal;
+        uint128 seniorPending;
+        uint128 cash;
+        uint128 principalOutstanding;
+        uint128 impairment;
+        // Unpaid interest of performing loans as of `lastAccrual` (rounded down), and the sum over them
+        // of outstanding principal x aprBps: accrued interest is read in O(1) without touching loans.
+        uint128 accruedInterest;
+        uint128 rateSum;
+        uint128 seniorLoss;
         uint256 maxSenior;
-        uint256 seniorPrincipal;
-        uint256 cash;
-        uint256 principalOutstanding;
-        uint256 impairment;
-        uint256 seniorPending;
-        // Sum over performing loans of outstanding principal x aprBps, and their unpaid interest as of
-        // `lastAccrual` (rounded down): accrued interest is read in O(1) without touching loans.
-        uint256 rateSum;
-        uint256 accruedInterest;
-        uint256 seniorLoss;
     }
 
     struct Loan {
