@@ -16,6 +16,7 @@ import {ICaliberReceipt} from "../interfaces/ICaliberReceipt.sol";
 contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgradeable, PausableUpgradeable {
     using Strings for uint256;
     using Strings for address;
+    using Strings for string;
 
     // ---------------------------------------------------------------- constants
 
@@ -311,8 +312,8 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
 
     function _recordJson(Receipt storage r) private view returns (string memory) {
         string[6] memory status = ["None", "Active", "Pledged", "Liquidating", "Liquidated", "Released"];
-        // Free text (model, asset class) is custodian input; custodians are licensed and role-gated, so
-        // it is not JSON-escaped here.
+        // Free text (model, asset class) is custodian input: escaped, so that no text can break or
+        // forge the metadata's structure.
         return string.concat(
             _attr("status", status[uint8(r.status)], true),
             ",",
@@ -320,9 +321,9 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
             ",",
             _attr("facilityId", uint256(r.facilityId).toHexString(32), true),
             ",",
-            _attr("assetClass", r.assetClass, true),
+            _attr("assetClass", r.assetClass.escapeJSON(), true),
             ",",
-            _attr("model", r.model, true),
+            _attr("model", r.model.escapeJSON(), true),
             ",",
             _attr("quantity", r.quantity.toString(), false),
             ",",

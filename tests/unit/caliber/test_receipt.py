@@ -171,3 +171,14 @@ def test_token_uri__on_chain_json(caliber, make_receipt):
     assert attrs["status"] == "Active"
     assert attrs["appraisalValueUsdai"] == 123 * USDAI
     assert attrs["quantity"] == 8
+
+
+def test_token_uri__model_with_quotes_and_backslashes__stays_valid_json(caliber, custodian, borrower):
+    model = 'H100 "SXM5"\\","trait_type":"forged'
+    params = list(mint_params(model=model))
+    rid = caliber.mint(borrower, tuple(params), sender=custodian).return_value
+    uri = caliber.tokenURI(rid)
+    meta = json.loads(base64.b64decode(uri[len("data:application/json;base64,") :]))
+    attrs = {a["trait_type"]: a["value"] for a in meta["attributes"]}
+    assert attrs["model"] == model
+    assert "forged" not in attrs
