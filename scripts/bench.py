@@ -331,7 +331,7 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
         "# Benchmarks",
         "",
         f"Measured by `make bench` on local anvil (chain id {chain.chain_id}), solc 0.8.28 (solcjs), optimizer "
-        "10,000 runs, no via-IR. Gas is a receipt's `gasUsed` for a warm user (balances and approvals in place). "
+        "400 runs, no via-IR. Gas is a receipt's `gasUsed` for a warm user (balances and approvals in place). "
         "Core contracts are called through their TransparentUpgradeableProxy; references are plain contracts.",
         "",
         "## Tokens",
