@@ -61,6 +61,20 @@ def _fast_reverts() -> Any:
         yield
 
 
+@pytest.fixture(scope="session")
+def pin_time(chain: Any) -> Callable[[int], int]:
+    """`pin_time(timestamp)`: mines a block at `timestamp` and pins the next block to it, so that views
+    read now see exactly what the next transaction sees."""
+
+    def _pin(timestamp: int) -> int:
+        chain.pending_timestamp = timestamp
+        chain.mine()
+        chain.pending_timestamp = timestamp
+        return timestamp
+
+    return _pin
+
+
 # ---------------------------------------------------------------- actors
 
 

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import ape
 import pytest
-
-
-@pytest.fixture(scope="session")
-def pin_time(chain: Any) -> Callable[[int], int]:
-    """`pin_time(timestamp)`: mines a block at `timestamp` and pins the next block to it, so that views
-    read now see exactly what the next transaction sees."""
-
-    def _pin(timestamp: int) -> int:
-        chain.pending_timestamp = timestamp
-        chain.mine()
-        chain.pending_timestamp = timestamp
-        return timestamp
-
-    return _pin
 
 
 @pytest.fixture

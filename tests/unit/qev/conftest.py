@@ -13,15 +13,9 @@ from typing import Any
 import pytest
 
 from scripts._suite.qev import Opening, make_bid, place_bid, reveal_bid, settlement_order
-from tests.unit.qev.helpers import REQUEST, STAKE, strict_reverts
+from tests.unit.qev.helpers import REQUEST, STAKE
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def reverts() -> Callable[..., Any]:
-    """`with reverts(contract.Error, **inputs)`: the exact custom error, also from nested calls."""
-    return strict_reverts
 
 
 @pytest.fixture(scope="session")
@@ -31,17 +25,9 @@ def operator(accounts: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def at(chain: Any) -> Callable[[int], int]:
-    """`at(t)`: mines a block at timestamp `t` and pins the next one to `t` too, so that views read
-    now see exactly what the next transaction sees."""
-
-    def _at(t: int) -> int:
-        chain.pending_timestamp = t
-        chain.mine()
-        chain.pending_timestamp = t
-        return t
-
-    return _at
+def at(pin_time: Callable[[int], int]) -> Callable[[int], int]:
+    """`at(t)`: the shared `pin_time` (views read now see what the next transaction sees)."""
+    return pin_time
 
 
 @pytest.fixture
