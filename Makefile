@@ -11,7 +11,7 @@ setup:
 	@bash tools/setup.sh
 
 compile: setup
-	@ape compile
+	@ape run build
 
 demo: setup
 	@ape run demo
@@ -27,7 +27,7 @@ lint: setup
 	@mypy
 
 clean:
-	rm -rf .build contracts/.cache .venv node_modules .solcx
+	rm -rf .build contracts/.cache .solc-deps .venv node_modules .solcx
 
 # `source <(make -s env)` puts the toolchain on PATH in an interactive shell.
 env:

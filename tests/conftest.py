@@ -14,6 +14,7 @@ import pytest
 from ape_ethereum.trace import Trace
 from hypothesis import HealthCheck, settings
 
+from scripts._suite.build import ensure_fresh_build
 from scripts._suite.deployment import USDAI, WM, Suite, deploy_suite
 from tests.support import cache_test_accounts, strict_reverts
 
@@ -38,6 +39,13 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """No test ever runs stale bytecode: every contract a changed source reaches (through its imports,
+    transitively) is rebuilt before the first test touches a contract (scripts/_suite/build.py)."""
+    ensure_fresh_build()
 
 
 # ---------------------------------------------------------------- exact reverts

@@ -30,5 +30,15 @@ solc_version="$(node -p "require('./node_modules/solc/package.json').version")"
 mkdir -p .solcx
 ln -sf "$root/tools/solc-shim.js" ".solcx/solc-v$solc_version"
 
+# ape-solidity copies every dependency (OpenZeppelin: ~590 files) into contracts/.cache, and Ape
+# scans at most 500 files under contracts/: the copies would push the project's own sources out of
+# the scan. contracts/.cache is a symlink to .solc-deps/, which the scan does not follow.
+# (scripts/_suite/build.py keeps the same rule for runs that skip `make`.)
+mkdir -p .solc-deps
+if [ -d contracts/.cache ] && [ ! -L contracts/.cache ]; then
+  cp -a contracts/.cache/. .solc-deps/ && rm -rf contracts/.cache
+fi
+[ -L contracts/.cache ] || ln -s ../.solc-deps contracts/.cache
+
 # ape-foundry: a stale stdout.log from an earlier anvil makes every later start time out.
 rm -f "${APE_DATA_FOLDER:-$HOME/.ape}/foundry/subprocess_output/stdout.log"

@@ -16,6 +16,8 @@ from typing import Any
 
 from ape import project
 
+from scripts._suite.build import ensure_fresh_build
+
 BPS = 10_000
 DEAD = "0x000000000000000000000000000000000000dEaD"
 DAY = 86_400
@@ -191,6 +193,7 @@ def deploy_suite(
     end of this call the deployer holds admin so that it can wire contracts, then it renounces it
     (unless the deployer is the governance). `roles` maps role names (`pauser`, `blacklist_admin`)
     to accounts; by default governance holds them."""
+    ensure_fresh_build(project)
     params = params or Params()
     governance = governance or deployer
     roles = roles or {}
