@@ -286,7 +286,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         emit SeniorAllocated(stackId, amount);
     }
 
-    /// @inheritdoc IFiLoRegistry
+    /// @inheritdoc ISeniorCapital
     function releaseSenior(uint256 stackId, uint256 amount) external onlyVault {
         FiLoRegistryStorage storage $ = _s();
         Stack storage st = _stack(stackId);
@@ -397,7 +397,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         _pull(amount);
     }
 
-    /// @inheritdoc IFiLoRegistry
+    /// @inheritdoc ISeniorCapital
     function sweep(uint256 stackId) external returns (uint256 amount) {
         FiLoRegistryStorage storage $ = _s();
         Stack storage st = _stack(stackId);

@@ -13,6 +13,7 @@ import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/Pau
 import {IStakedUSDai} from "../interfaces/IStakedUSDai.sol";
 import {ISeniorCapital} from "../interfaces/ISeniorCapital.sol";
 import {IRedemptionPriority} from "../interfaces/IRedemptionPriority.sol";
+import {IUSDai} from "../interfaces/IUSDai.sol";
 
 /// @title StakedUSDai (sUSDai)
 /// @notice ERC-4626 deposits, ERC-7540 asynchronous redemptions served per cycle. See IStakedUSDai.
@@ -188,7 +189,7 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     }
 
     /// @inheritdoc IStakedUSDai
-    function allocate(uint256 stackId, uint256 amount) external onlyRole(STRATEGY_ADMIN_ROLE) {
+    function allocate(uint256 stackId, uint256 amount) external onlyRole(STRATEGY_ADMIN_ROLE) whenNotPaused {
         if (amount == 0) revert AmountZero();
         VaultStorage storage $ = _s();
         ISeniorCapital registry_ = $.registry;
@@ -198,6 +199,18 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         emit Allocated(stackId, amount);
         $.usdai.safeTransfer(address(registry_), amount);
         registry_.allocateSenior(stackId, amount);
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function deallocate(uint256 stackId, uint256 amount) external onlyRole(STRATEGY_ADMIN_ROLE) whenNotPaused {
+        if (amount == 0) revert AmountZero();
+        ISeniorCapital registry_ = _s().registry;
+        if (address(registry_) == address(0)) revert RegistryUnset();
+        emit Deallocated(stackId, amount);
+        // The registry checks the stack's unused senior cash; the sweep also brings home whatever the
+        // stack already held for the vault. NAV is unchanged: senior NAV falls as idle rises.
+        registry_.releaseSenior(stackId, amount);
+        registry_.sweep(stackId);
     }
 
     // ---------------------------------------------------------------- ERC-4626 deposits
@@ -286,6 +299,9 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         uint256 cycle = currentCycle();
         Queue memory q = $.queue;
         uint256 dueLimit = q.lastRequestCycle < cycle ? q.nextRequestId : q.dueLimit;
+        // Base yield is in the price already; harvesting it first makes it liquidity too, so that a due
+        // request is not left partly unserved for want of a harvest.
+        if (_baseYieldOwed($) != 0) IUSDai(address($.usdai)).harvestBaseYield();
         Pricing memory p = Pricing({liquidity: _idle($), nav: redemptionAssets(), supply: totalSupply(), setAside: 0});
         IRedemptionPriority auction_ = $.auction;
 
@@ -357,7 +373,7 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         VaultStorage storage $ = _s();
         uint256 senior;
         if (address($.registry) != address(0)) (senior,) = $.registry.seniorNav();
-        return _idle($) + senior;
+        return _idle($) + _baseYieldOwed($) + senior;
     }
 
     /// @inheritdoc IStakedUSDai
@@ -365,7 +381,7 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         VaultStorage storage $ = _s();
         uint256 senior;
         if (address($.registry) != address(0)) (, senior) = $.registry.seniorNav();
-        return _idle($) + senior;
+        return _idle($) + _baseYieldOwed($) + senior;
     }
 
     function convertToShares(uint256 assets) public view returns (uint256) {
@@ -653,6 +669,13 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
 
     function _idle(VaultStorage storage $) internal view returns (uint256) {
         return $.usdai.balanceOf(address(this)) - $.reservedAssets;
+    }
+
+    /// @dev wM yield USDai would mint to this vault if anyone harvested now (net of the admin fee). In
+    ///      both prices, so a harvest moves no value between holders: whoever joins just before it pays
+    ///      for the yield already accrued, and whoever leaves is priced with it.
+    function _baseYieldOwed(VaultStorage storage $) internal view returns (uint256) {
+        return IUSDai(address($.usdai)).baseYieldOwed(address(this));
     }
 
     function _setRedemptionLimits(uint256 minRequestShares_, uint256 maxOpenRequests_) internal {

@@ -272,6 +272,18 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
     }
 
     /// @inheritdoc IUSDai
+    function baseYieldOwed(address recipient) external view returns (uint256) {
+        USDaiStorage storage $ = _s();
+        if (recipient != $.baseYieldRecipient) return 0;
+        uint256 backing = ($.wM.balanceOf(address(this)) + $.wM.accruedYieldOf(address(this))) * SCALE;
+        uint256 supply = totalSupply();
+        if (backing <= supply) return 0;
+        uint256 minted = backing - supply;
+        // Same fee and rounding as `harvestBaseYield`, so the price does not move when it runs.
+        return minted - Math.mulDiv(minted, $.adminFeeBps, BPS, Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc IUSDai
     function maxDeposit() external view returns (uint256) {
         if (paused()) return 0;
         uint256 cap = _s().supplyCap;

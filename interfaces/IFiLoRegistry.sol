@@ -252,11 +252,6 @@ interface IFiLoRegistry is ISeniorCapital {
     ///         Only the stack's curator or governance.
     function closeLiquidation(uint256 loanId) external;
 
-    // ---------------------------------------------------------------- vault
-
-    /// @notice Returns `amount` of the stack's idle senior principal to the vault (via `seniorPending`). Only the vault.
-    function releaseSenior(uint256 stackId, uint256 amount) external;
-
     // ---------------------------------------------------------------- anyone
 
     /// @notice Pays up to `amount` USDai on loan `loanId`: accrued interest first, then principal; only what
@@ -270,9 +265,6 @@ interface IFiLoRegistry is ISeniorCapital {
 
     /// @notice Pulls `amount` USDai from the caller as a recovery on a defaulted loan (sale proceeds).
     function recordRecovery(uint256 loanId, uint256 amount) external;
-
-    /// @notice Transfers the stack's `seniorPending` (returned principal and net interest) to the vault. Permissionless.
-    function sweep(uint256 stackId) external returns (uint256 amount);
 
     /// @notice Pays the caller's claimable USDai (curator fees, liquidation surpluses) to `recipient`.
     function claim(address recipient) external returns (uint256 amount);

@@ -10,6 +10,15 @@ interface ISeniorCapital {
     ///         capital of `stackId`. Only the vault may call it.
     function allocateSenior(uint256 stackId, uint256 amount) external;
 
+    /// @notice Moves `amount` of the stack's idle senior principal (cash no loan uses) to its
+    ///         pending balance for the vault, which `sweep` pays out. Only the vault may call it.
+    function releaseSenior(uint256 stackId, uint256 amount) external;
+
+    /// @notice Transfers the stack's pending senior cash (returned principal and net interest) to the
+    ///         vault. Permissionless.
+    /// @return amount USDai transferred.
+    function sweep(uint256 stackId) external returns (uint256 amount);
+
     /// @notice The vault's senior exposure across all stacks, in USDai units (18 decimals).
     /// @return depositNav principal + accrued senior interest - impairments (prices deposits).
     /// @return redemptionNav the same without accrued-but-unpaid interest (prices redemptions).

@@ -5,8 +5,9 @@ pragma solidity 0.8.28;
 /// @notice sUSDai: an ERC-4626 vault over USDai with synchronous deposits and ERC-7540 asynchronous
 ///         redemptions served once per cycle (default 30 days) from idle USDai, QEV winners first,
 ///         then first in, first out.
-/// @dev Two prices. Deposits use `totalAssets()` = idle USDai + the registry's senior NAV including
-///      accrued interest. Redemptions are priced at servicing with the conservative NAV, which leaves
+/// @dev Two prices. Deposits use `totalAssets()` = idle USDai + the base yield USDai already owes the
+///      vault (wM yield a harvest would mint to it, net of the admin fee: the price does not wait for
+///      someone to harvest) + the registry's senior NAV including accrued interest. Redemptions are priced at servicing with the conservative NAV, which leaves
 ///      accrued-but-unpaid interest out. Pending shares stay in `totalSupply` (exposed to NAV) until
 ///      serviced; servicing burns them and sets their USDai aside for the controller's claim.
 ///      Claimable balances are fungible per controller: ERC-7540 claims take no request id, so
@@ -79,6 +80,7 @@ interface IStakedUSDai {
         uint256 indexed requestId, address indexed controller, uint256 shares, uint256 assets, uint256 feeShares
     );
     event Allocated(uint256 indexed stackId, uint256 amount);
+    event Deallocated(uint256 indexed stackId, uint256 amount);
     event BondLocked(uint256 indexed requestId, uint256 shares);
     event BondReleased(uint256 indexed requestId, uint256 shares);
     event BondForfeited(uint256 indexed requestId, uint256 burnedShares, address indexed keeper, uint256 tipShares);
@@ -117,8 +119,13 @@ interface IStakedUSDai {
     /// @return served Number of requests touched (fully or partly served).
     function serviceRedemptions(uint256 maxRequests) external returns (uint256 served);
 
-    /// @notice Sends `amount` idle USDai to FiLo stack `stackId` as senior capital. STRATEGY_ADMIN only.
+    /// @notice Sends `amount` idle USDai to FiLo stack `stackId` as senior capital. STRATEGY_ADMIN only;
+    ///         refused while paused.
     function allocate(uint256 stackId, uint256 amount) external;
+
+    /// @notice Brings `amount` of stack `stackId`'s unused senior cash home (release, then sweep), so that
+    ///         cash no loan uses can serve due redemptions. STRATEGY_ADMIN only; refused while paused.
+    function deallocate(uint256 stackId, uint256 amount) external;
 
     // ---------------------------------------------------------------- QEV hooks (auction only)
 
@@ -134,8 +141,11 @@ interface IStakedUSDai {
     // ---------------------------------------------------------------- views
 
     function asset() external view returns (address);
+    /// @notice Idle USDai + base yield USDai owes the vault (harvestable now, net of its admin fee) +
+    ///         senior NAV with accrued interest: prices deposits.
     function totalAssets() external view returns (uint256);
-    /// @notice Idle USDai + senior NAV without accrued-but-unpaid interest: prices redemptions.
+    /// @notice Idle USDai + base yield owed + senior NAV without accrued-but-unpaid interest: prices
+    ///         redemptions.
     function redemptionAssets() external view returns (uint256);
     /// @notice USDai held for serviced, unclaimed requests (not part of NAV).
     function reservedAssets() external view returns (uint256);

@@ -100,6 +100,11 @@ interface IUSDai is IERC20 {
     function isBlacklisted(address account) external view returns (bool);
     /// @notice USDai a harvest would mint now (recipient + fee), from balance and accrued yield.
     function harvestableBaseYield() external view returns (uint256);
+    /// @notice USDai a harvest would mint now to `recipient` (net of the admin fee, rounded as the
+    ///         harvest rounds it); 0 unless `recipient` is the base-yield recipient. The sUSDai vault
+    ///         counts it in its price, so that whoever harvests, and whenever, a depositor never
+    ///         receives yield accrued before its deposit.
+    function baseYieldOwed(address recipient) external view returns (uint256);
     /// @notice The most a deposit can mint now (0 while paused).
     function maxDeposit() external view returns (uint256);
 }

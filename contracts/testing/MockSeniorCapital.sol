@@ -26,6 +26,7 @@ contract MockSeniorCapital is ISeniorCapital {
     uint256 public depositNav;
     uint256 public redemptionNav;
     uint256 public allocated;
+    uint256 public released;
 
     event SeniorAllocated(uint256 indexed stackId, uint256 amount);
 
@@ -46,6 +47,22 @@ contract MockSeniorCapital is ISeniorCapital {
     /// @inheritdoc ISeniorCapital
     function seniorNav() external view returns (uint256, uint256) {
         return (depositNav, redemptionNav);
+    }
+
+    /// @inheritdoc ISeniorCapital
+    /// @dev Mock: released cash is swept from what this contract holds.
+    function releaseSenior(uint256, uint256 amount) external {
+        if (msg.sender != vault) revert VaultOnly(msg.sender);
+        released += amount;
+    }
+
+    /// @inheritdoc ISeniorCapital
+    function sweep(uint256) external returns (uint256 amount) {
+        amount = released;
+        released = 0;
+        depositNav = depositNav > amount ? depositNav - amount : 0;
+        redemptionNav = redemptionNav > amount ? redemptionNav - amount : 0;
+        usdai.safeTransfer(vault, amount);
     }
 
     /// @notice Test hook: sets both NAVs (a gain, a loss, or accrued interest when they differ).

@@ -34,8 +34,11 @@ def next_cycle(vault: Any) -> Callable[..., int]:
 
     def _next(offset: int = DAY) -> int:
         cycle = vault.currentCycle() + 1
-        chain.pending_timestamp = vault.cycleStart(cycle) + offset
+        timestamp = vault.cycleStart(cycle) + offset
+        chain.pending_timestamp = timestamp
         chain.mine()
+        # The next transaction is pinned to the same second, so views read now price it exactly.
+        chain.pending_timestamp = timestamp
         return cycle
 
     return _next
@@ -71,15 +74,36 @@ def holders(
     auction: Any,
     project: Any,
     reverts: Any,
+    suite: Any,
+    wm: Any,
 ) -> list[Any]:
     """Alice, Bob and Carol hold HOLDING USDai each, approved to the vault: set up once, before any
     module snapshot (autouse), so every test of the package starts from it. It also asks for the
     session fixtures the tests use, so that none is first set up inside a test's snapshot (Ape would
-    then have to rebase its isolation)."""
+    then have to rebase its isolation).
+
+    wM stops earning here (rate 0, accrued yield harvested): these tests price the queue and the
+    registry's NAV exactly, and the 30 million USDai of the holders would otherwise hand the small
+    vault a month of base yield on every cycle. `base_yield_on` turns it back on where a test is
+    about base yield (tests/unit/vault/test_base_yield.py)."""
+    # Before the holders' USDai exists: what accrued on the seed stake alone is below one wM unit.
+    wm.setEarnerRate(0, sender=suite.deployer)
+    usdai.harvestBaseYield(sender=keeper)
     for holder in (alice, bob, carol):
         mint_usdai(holder, HOLDING // 10**12)
         usdai.approve(vault, 2**256 - 1, sender=holder)
+    assert usdai.baseYieldOwed(vault) == 0
     return [alice, bob, carol]
+
+
+@pytest.fixture
+def base_yield_on(wm: Any, suite: Any) -> Callable[[int], None]:
+    """`base_yield_on(rate_bps=400)`: wM earns again at `rate_bps` a year from the next block."""
+
+    def _on(rate_bps: int = 400) -> None:
+        wm.setEarnerRate(rate_bps, sender=suite.deployer)
+
+    return _on
 
 
 @pytest.fixture
