@@ -10,6 +10,7 @@ import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/acce
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 
 import {ICaliberReceipt} from "../interfaces/ICaliberReceipt.sol";
+import {ILoanBook} from "../interfaces/ILoanBook.sol";
 
 /// @title CaliberReceipt
 /// @notice CALIBER custody receipts (ERC-721), one per lot of GPU hardware held by an insured custodian.
@@ -159,6 +160,9 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
         if (valueUsdai == 0) revert AppraisalValueZero(id);
         r.appraisal = Appraisal(valueUsdai, timestamp, msg.sender);
         emit Appraised(id, msg.sender, valueUsdai, timestamp);
+        // A pledged receipt's new value reaches its loan, and the vault's price, in this transaction.
+        Status status = r.status;
+        if (status == Status.Pledged || status == Status.Liquidating) ILoanBook(_s().registry).onAppraisal(id);
     }
 
     // ---------------------------------------------------------------- registry

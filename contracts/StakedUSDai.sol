@@ -216,13 +216,15 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     // ---------------------------------------------------------------- ERC-4626 deposits
 
     function deposit(uint256 assets, address receiver) external whenNotPaused returns (uint256 shares) {
-        shares = previewDeposit(assets);
-        _deposit(assets, shares, receiver);
+        (uint256 total,) = _pricesChecked(_s());
+        shares = Math.mulDiv(assets, totalSupply() + VIRTUAL, total + VIRTUAL, Math.Rounding.Floor);
+        _deposit(assets, shares, receiver, total);
     }
 
     function mint(uint256 shares, address receiver) external whenNotPaused returns (uint256 assets) {
-        assets = previewMint(shares);
-        _deposit(assets, shares, receiver);
+        (uint256 total,) = _pricesChecked(_s());
+        assets = Math.mulDiv(shares, total + VIRTUAL, totalSupply() + VIRTUAL, Math.Rounding.Ceil);
+        _deposit(assets, shares, receiver, total);
     }
 
     // ---------------------------------------------------------------- ERC-7540 redemptions
@@ -302,7 +304,8 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         // Base yield is in the price already; harvesting it first makes it liquidity too, so that a due
         // request is not left partly unserved for want of a harvest.
         if (_baseYieldOwed($) != 0) IUSDai(address($.usdai)).harvestBaseYield();
-        Pricing memory p = Pricing({liquidity: _idle($), nav: redemptionAssets(), supply: totalSupply(), setAside: 0});
+        (, uint256 nav) = _pricesChecked($);
+        Pricing memory p = Pricing({liquidity: _idle($), nav: nav, supply: totalSupply(), setAside: 0});
         IRedemptionPriority auction_ = $.auction;
 
         if (address(auction_) != address(0) && cycle != 0) {
@@ -413,6 +416,10 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     function maxDeposit(address receiver) public view returns (uint256) {
         VaultStorage storage $ = _s();
         if (paused() || $.isBlacklisted[receiver]) return 0;
+        if (address($.registry) != address(0)) {
+            (,, uint256 staleFrom) = $.registry.navState();
+            if (block.timestamp >= staleFrom) return 0;
+        }
         uint256 cap = $.supplyCap;
         if (cap == type(uint256).max) return cap;
         uint256 assets = totalAssets();
@@ -549,11 +556,11 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
 
     // ---------------------------------------------------------------- internal
 
-    function _deposit(uint256 assets, uint256 shares, address receiver) internal {
+    function _deposit(uint256 assets, uint256 shares, address receiver, uint256 total) internal {
         if (assets == 0 || shares == 0) revert AmountZero();
         if (receiver == address(this)) revert ERC20InvalidReceiver(receiver);
         VaultStorage storage $ = _s();
-        uint256 assetsAfter = totalAssets() + assets;
+        uint256 assetsAfter = total + assets;
         if (assetsAfter > $.supplyCap) revert SupplyCapExceeded(assetsAfter, $.supplyCap);
         // Shares were priced before the transfer in; pulling first would count the deposit twice.
         $.usdai.safeTransferFrom(msg.sender, address(this), assets);
@@ -669,6 +676,18 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
 
     function _idle(VaultStorage storage $) internal view returns (uint256) {
         return $.usdai.balanceOf(address(this)) - $.reservedAssets;
+    }
+
+    /// @dev Both prices, refusing a stale book: from the moment a loan can be marked (defaulted past its
+    ///      grace period, or an appraisal turned stale) until someone marks it, the ledger's NAV ignores
+    ///      a loss anyone can book, and pricing a deposit or a redemption on it would move that loss
+    ///      between holders. The ledger reports the moment in O(1) (`navState`).
+    function _pricesChecked(VaultStorage storage $) internal view returns (uint256 deposit_, uint256 redemption) {
+        uint256 base = _idle($) + _baseYieldOwed($);
+        if (address($.registry) == address(0)) return (base, base);
+        (uint256 d, uint256 r, uint256 staleFrom) = $.registry.navState();
+        if (block.timestamp >= staleFrom) revert BookStale(staleFrom);
+        return (base + d, base + r);
     }
 
     /// @dev wM yield USDai would mint to this vault if anyone harvested now (net of the admin fee). In

@@ -23,6 +23,10 @@ interface IStakedUSDai {
 
     // ---------------------------------------------------------------- errors
 
+    /// @notice Thrown when a deposit or servicing would be priced on a NAV that ignores a loan anyone can
+    ///         already mark (delinquent past its grace period, or collateral appraised too long ago),
+    ///         from `staleFrom` until the loan is marked (`ILoanBook.markDefault` / `refreshCollateral`).
+    error BookStale(uint256 staleFrom);
     /// @notice Thrown when an amount argument is zero.
     error AmountZero();
     /// @notice Thrown when a deposit would take total assets above the supply cap.

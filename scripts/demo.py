@@ -3,6 +3,8 @@ code and walks its lifecycle, printing balances, prices, queue states and the ga
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from ape import accounts, chain
 from ape.logging import logger
@@ -164,9 +166,11 @@ def demo_qev(suite: Suite, log: StepLog) -> None:
 
 
 def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object) -> None:
-    """Receipts, a first-loss stack, two GPU loans: one repaid monthly, one defaulted and liquidated."""
+    """Receipts, a first-loss stack, two GPU loans: one repaid monthly on fresh appraisals, one whose GPUs
+    are marked down, which falls behind, defaults and is liquidated; junior capital absorbs first and the
+    price follows the evidence the moment it arrives."""
     section("CALIBER and FiLo: GPU loans in a first-loss stack")
-    vault, registry, usdai, caliber = suite.vault, suite.registry, suite.usdai, suite.caliber
+    vault, ledger, book, usdai, caliber = suite.vault, suite.registry, suite.loan_book, suite.usdai, suite.caliber
     governance, keeper = suite.governance, accounts.test_accounts[7]
     curator, lab_a, lab_b = (accounts.test_accounts[i] for i in (8, 9, 17))
     strategist = governance  # STRATEGY_ADMIN_ROLE defaults to governance in this deployment
@@ -176,7 +180,7 @@ def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object
     rid_b = mint_receipt(suite, custodian, appraiser, lab_b, 4_000 * USDAI, quantity=4, model="NVIDIA A100", now=now)
     click.echo(f"custodian minted receipts #{rid_a} (8x H100, appraised 10,000) and #{rid_b} (4x A100, appraised 4,000)")
 
-    registry.setCuratorApproval(curator, True, sender=governance)
+    ledger.setCuratorApproval(curator, True, sender=governance)
     suite.wm.mint(curator, 2_000 * WM, sender=suite.deployer)
     suite.wm.approve(usdai, 2_000 * WM, sender=curator)
     usdai.deposit(suite.wm, 2_000 * WM, 0, curator, sender=curator)
@@ -187,8 +191,8 @@ def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object
     click.echo(f"curator opened stack {stack} with 2,000 first-loss; loans #{loan_a} (6,000 @15%) and #{loan_b} (2,500 @18%), 36 monthly payments")
 
     def stack_row(label: str) -> tuple[str, ...]:
-        st = registry.stack(stack)
-        book, economic = registry.juniorCapital(stack)
+        st = ledger.stack(stack)
+        _, economic = ledger.juniorCapital(stack)
         return (
             label,
             usd(vault.convertToAssets(USDAI)),
@@ -200,45 +204,73 @@ def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object
         )
 
     rows = [stack_row("start")]
-    # Lab A pays on schedule; lab B never pays.
+    # Lab A pays on schedule; lab B never pays. The appraiser re-values both lots every month (an
+    # appraisal older than 90 days would support nothing): the H100s hold their value, the A100s are
+    # marked down in month 2, which lowers the price in that very transaction, junior capital first.
     suite.wm.mint(lab_a, 2_000 * WM, sender=suite.deployer)
     suite.wm.approve(usdai, 2_000 * WM, sender=lab_a)
     usdai.deposit(suite.wm, 2_000 * WM, 0, lab_a, sender=lab_a)
-    usdai.approve(registry, 2**256 - 1, sender=lab_a)
-    start = registry.loan(loan_a).start
+    usdai.approve(ledger, 2**256 - 1, sender=lab_a)
+    start = book.loan(loan_a).start
+    a100_marks = {1: 3_800, 2: 2_700, 3: 600, 4: 600, 5: 600, 6: 600}
     for month in range(1, 7):
         warp_to(start + month * MONTH)
-        payment = registry.loan(loan_a).payment
-        log.tx(f"repay month {month} (lab A)", registry.repay(loan_a, payment, sender=lab_a))
+        caliber.appraise(rid_a, (10_000 - 100 * month) * USDAI, chain.pending_timestamp, sender=appraiser)
+        price_before, junior_before = vault.convertToAssets(USDAI), ledger.juniorCapital(stack)[1]
+        tx = caliber.appraise(rid_b, a100_marks[month] * USDAI, chain.pending_timestamp, sender=appraiser)
+        if month in (2, 3):
+            log.tx(f"re-appraisal of lab B's A100s at {a100_marks[month]:,} (re-values the loan)", tx)
+            rows.append(stack_row(f"month {month}, A100s at {a100_marks[month]:,}"))
+            click.echo(
+                f"month {month}: the A100s re-appraised at {a100_marks[month]:,} (recovery "
+                f"{a100_marks[month] * 7 // 10:,} against 2,500 lent), in that transaction: junior capital "
+                f"{usd(junior_before)} -> {usd(ledger.juniorCapital(stack)[1])}, sUSDai "
+                f"{usd(price_before)} -> {usd(vault.convertToAssets(USDAI))}"
+            )
+        payment = book.loan(loan_a).payment
+        log.tx(f"repay month {month} (lab A)", book.repay(loan_a, payment, sender=lab_a))
         if month == 3:
-            log.tx("markDefault lab B (behind schedule past grace)", registry.markDefault(loan_b, sender=keeper))
-        log.tx(f"sweep month {month} (senior cash to the vault)", registry.sweep(stack, sender=keeper))
+            # Lab B is past its grace period: until someone marks it, the vault will not price.
+            stale_from = int(ledger.navState()[2])
+            click.echo(
+                f"month 3: lab B is past grace and unmarked; since {datetime.fromtimestamp(stale_from, UTC):%Y-%m-%d %H:%M} UTC "
+                f"the vault refuses to price (maxDeposit {usd(vault.maxDeposit(keeper))}, deposits revert BookStale) "
+                "until anyone marks the loan:"
+            )
+            log.tx("markDefault lab B (behind schedule past grace)", book.markDefault(loan_b, sender=keeper))
+        log.tx(f"sweep month {month} (senior cash to the vault)", ledger.sweep(stack, sender=keeper))
         usdai.harvestBaseYield(sender=keeper)
         rows.append(stack_row(f"month {month}"))
 
     section("Liquidation of lab B's GPUs")
-    # The custodian sells the A100s (ITAD) for 1,900 USDai and the proceeds come back as a recovery.
-    suite.wm.mint(custodian, 1_900 * WM, sender=suite.deployer)
-    suite.wm.approve(usdai, 1_900 * WM, sender=custodian)
-    usdai.deposit(suite.wm, 1_900 * WM, 0, custodian, sender=custodian)
-    usdai.approve(registry, 1_900 * USDAI, sender=custodian)
-    log.tx("recordRecovery 1,900 (sale proceeds)", registry.recordRecovery(loan_b, 1_900 * USDAI, sender=custodian))
-    log.tx("closeLiquidation (waterfall: senior first)", registry.closeLiquidation(loan_b, sender=curator))
+    # The custodian sells the A100s (ITAD) for 700 USDai and the proceeds come back as a recovery.
+    suite.wm.mint(custodian, 700 * WM, sender=suite.deployer)
+    suite.wm.approve(usdai, 700 * WM, sender=custodian)
+    usdai.deposit(suite.wm, 700 * WM, 0, custodian, sender=custodian)
+    usdai.approve(ledger, 700 * USDAI, sender=custodian)
+    log.tx("recordRecovery 700 (sale proceeds)", book.recordRecovery(loan_b, 700 * USDAI, sender=custodian))
+    log.tx("closeLiquidation (waterfall: senior first)", book.closeLiquidation(loan_b, sender=curator))
     log.tx("burn the sold receipt (Liquidated)", caliber.burn(rid_b, sender=custodian))
-    registry.sweep(stack, sender=keeper)
+    ledger.sweep(stack, sender=keeper)
     rows.append(stack_row("after liquidation"))
+    st = ledger.stack(stack)
+    unused = min(st.seniorPrincipal, st.cash)
+    if unused:
+        log.tx("vault.deallocate unused senior cash", vault.deallocate(stack, unused, sender=strategist))
+        rows.append(stack_row(f"deallocated {usd(unused)}"))
     click.echo(
         table(
             ["when", "sUSDai price", "senior principal", "junior capital", "loans outstanding", "impairment", "defaults"],
             rows,
         )
     )
-    book, economic = registry.juniorCapital(stack)
-    fees = registry.claimable(curator)
+    _, economic = ledger.juniorCapital(stack)
+    fees = ledger.claimable(curator)
     click.echo(
         f"curator: put in 2,000 first-loss; now holds {usd(economic)} junior capital plus {usd(fees)} fees "
-        f"(return {usd(economic + fees - 2_000 * USDAI)}); the shortfall of lab B's loan hit junior first, "
-        f"senior losses so far: {usd(registry.stack(stack).seniorLoss)}"
+        f"(return {usd(economic + fees - 2_000 * USDAI)}); lab B's shortfall was taken by junior capital first: "
+        "only its excess reached the sUSDai price, at the month-3 appraisal, until interest rebuilt junior "
+        f"capital; senior losses realised at the close: {usd(ledger.stack(stack).seniorLoss)}"
     )
     receipt_state = ["none", "active", "pledged", "liquidating", "liquidated", "released"]
     click.echo(f"receipt #{rid_a}: {receipt_state[int(caliber.statusOf(rid_a))]}; receipt #{rid_b}: {receipt_state[int(caliber.statusOf(rid_b))]}")

@@ -65,10 +65,21 @@ library AmortizationLib {
         balance = principal;
         if (k > periods) k = periods;
         for (uint256 j; j < k; ++j) {
-            uint256 owed = balance + accrue(balance, aprBps, periodLength);
-            uint256 pay = (j + 1 == periods || payment > owed) ? owed : payment;
-            balance = owed - pay;
+            uint256 pay;
+            (balance, pay) = step(balance, aprBps, periods, periodLength, payment, j);
             paidTotal += pay;
         }
+    }
+
+    /// @notice Period `j` (counted from 0) of the schedule, paid on its due date: from the balance
+    ///         before it, the balance after it and the payment. The last period pays whatever is left.
+    function step(uint256 balance, uint256 aprBps, uint256 periods, uint256 periodLength, uint256 payment, uint256 j)
+        internal
+        pure
+        returns (uint256 balanceAfter, uint256 pay)
+    {
+        uint256 owed = balance + accrue(balance, aprBps, periodLength);
+        pay = (j + 1 == periods || payment > owed) ? owed : payment;
+        balanceAfter = owed - pay;
     }
 }

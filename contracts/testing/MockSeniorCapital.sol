@@ -27,6 +27,7 @@ contract MockSeniorCapital is ISeniorCapital {
     uint256 public redemptionNav;
     uint256 public allocated;
     uint256 public released;
+    uint256 public staleFrom = type(uint256).max;
 
     event SeniorAllocated(uint256 indexed stackId, uint256 amount);
 
@@ -63,6 +64,16 @@ contract MockSeniorCapital is ISeniorCapital {
         depositNav = depositNav > amount ? depositNav - amount : 0;
         redemptionNav = redemptionNav > amount ? redemptionNav - amount : 0;
         usdai.safeTransfer(vault, amount);
+    }
+
+    /// @inheritdoc ISeniorCapital
+    function navState() external view returns (uint256, uint256, uint256) {
+        return (depositNav, redemptionNav, staleFrom);
+    }
+
+    /// @notice Test hook: the moment the mocked book turns stale (`type(uint256).max`: never).
+    function setStaleFrom(uint256 staleFrom_) external {
+        staleFrom = staleFrom_;
     }
 
     /// @notice Test hook: sets both NAVs (a gain, a loss, or accrued interest when they differ).

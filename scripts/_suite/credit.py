@@ -41,9 +41,9 @@ def originate(
     suite: Suite, curator: Any, borrower: Any, stack_id: int, principal: int, receipts: list[int], *,
     apr_bps: int = 1500, periods: int = 36, period_length: int = MONTH,
 ) -> int:
-    """Pledges `receipts` (the borrower approves the registry) and lends `principal` to `borrower`."""
-    suite.caliber.setApprovalForAll(suite.registry, True, sender=borrower)
-    tx = suite.registry.originateLoan(
+    """Pledges `receipts` (the borrower approves the loan book) and lends `principal` to `borrower`."""
+    suite.caliber.setApprovalForAll(suite.loan_book, True, sender=borrower)
+    tx = suite.loan_book.originateLoan(
         stack_id, borrower, principal, apr_bps, periods, period_length, receipts, sender=curator
     )
     return int(tx.return_value)

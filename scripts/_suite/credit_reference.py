@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 BPS = 10_000
+NAV_SCALE = 10**9  # FiLoRegistry.NAV_SCALE
 SECONDS_PER_YEAR = 365 * 86_400
 RAY = 10**27
 
@@ -174,11 +175,33 @@ class StackModel:
     accrued: int = 0
     senior_loss: int = 0
     loans_in_default: int = 0
+    # The stack's part of the registry-wide deposit-NAV accrual (NAV_SCALE units), as of `last_accrual`.
+    senior_accrued_scaled: int = 0
+    senior_rate_scaled: int = 0
 
     def accrue_to(self, now: int) -> None:
         if now > self.last_accrual:
             self.accrued += mul_div_floor(self.rate_sum, now - self.last_accrual, BPS * SECONDS_PER_YEAR)
             self.last_accrual = now
+
+    def redemption(self) -> int:
+        return min(self.senior, self.cash + self.outstanding - self.impairment) + self.pending
+
+    def accrued_scaled(self, now: int) -> int:
+        return self.senior_accrued_scaled + self.senior_rate_scaled * (now - self.last_accrual)
+
+    def close(self) -> None:
+        """After a change (the ledger's `_close`): the senior net share of the accrued interest and of its
+        rate, pro rata to capital net of the curator fee, each rounded down."""
+        total = self.cash + self.outstanding
+        if total == 0 or self.senior == 0:
+            self.senior_accrued_scaled = self.senior_rate_scaled = 0
+            return
+        senior_net_bps = self.senior * (BPS - self.curator_fee_bps)
+        self.senior_accrued_scaled = mul_div_floor(self.accrued * NAV_SCALE, senior_net_bps, total * BPS)
+        self.senior_rate_scaled = mul_div_floor(
+            self.rate_sum * NAV_SCALE, senior_net_bps, total * BPS * BPS * SECONDS_PER_YEAR
+        )
 
     def junior_book(self) -> int:
         return self.cash + self.outstanding - self.senior
@@ -187,12 +210,9 @@ class StackModel:
         return max(0, self.cash + self.outstanding - self.impairment - self.senior)
 
     def nav(self, now: int) -> tuple[int, int]:
-        """(deposit NAV, redemption NAV) of the senior tranche, as `FiLoRegistry._stackNav`."""
-        total = self.cash + self.outstanding
-        redemption = min(self.senior, total - self.impairment) + self.pending
-        accrued = self.accrued + mul_div_floor(self.rate_sum, now - self.last_accrual, BPS * SECONDS_PER_YEAR)
-        senior_interest, _, _ = split_interest(accrued, self.senior, total, self.curator_fee_bps)
-        return redemption + senior_interest, redemption
+        """(deposit NAV, redemption NAV) of the senior tranche, as `FiLoRegistry.stackNav`."""
+        redemption = self.redemption()
+        return redemption + self.accrued_scaled(now) // NAV_SCALE, redemption
 
 
 @dataclass
@@ -212,24 +232,38 @@ class RegistryModel:
     def _credit(self, account: str, amount: int) -> None:
         self.claimable[account] = self.claimable.get(account, 0) + amount
 
-    def allocate(self, stack_id: int, amount: int) -> None:
+    def collateral(self, appraisals: int) -> int:
+        """Recovery value of fresh appraisals (one receipt: the contract rounds per receipt)."""
+        return mul_div_floor(appraisals, BPS - self.liquidation_cost_bps, BPS)
+
+    def allocate(self, stack_id: int, amount: int, now: int) -> None:
         st = self.stacks[stack_id]
+        st.accrue_to(now)
         st.senior += amount
         st.cash += amount
+        st.close()
         self.allocated += amount
 
-    def release(self, stack_id: int, amount: int) -> None:
+    def release(self, stack_id: int, amount: int, now: int) -> None:
         st = self.stacks[stack_id]
+        st.accrue_to(now)
         st.senior -= amount
         st.cash -= amount
         st.pending += amount
+        st.close()
         self.returned += amount
 
-    def deposit_junior(self, stack_id: int, amount: int) -> None:
-        self.stacks[stack_id].cash += amount
+    def deposit_junior(self, stack_id: int, amount: int, now: int) -> None:
+        st = self.stacks[stack_id]
+        st.accrue_to(now)
+        st.cash += amount
+        st.close()
 
-    def withdraw_junior(self, stack_id: int, amount: int) -> None:
-        self.stacks[stack_id].cash -= amount
+    def withdraw_junior(self, stack_id: int, amount: int, now: int) -> None:
+        st = self.stacks[stack_id]
+        st.accrue_to(now)
+        st.cash -= amount
+        st.close()
 
     def originate(self, loan_id: int, loan: LoanModel, now: int) -> None:
         st = self.stacks[loan.stack_id]
@@ -239,6 +273,9 @@ class RegistryModel:
         st.cash -= loan.principal
         loan.outstanding = loan.principal
         loan.last_accrual = now
+        loan.impairment = max(0, loan.principal - self.collateral(loan.appraisals))
+        st.impairment += loan.impairment
+        st.close()
         self.loans[loan_id] = loan
 
     def repay(self, loan_id: int, amount: int, now: int) -> tuple[int, int]:
@@ -262,6 +299,10 @@ class RegistryModel:
         st.senior -= senior_principal
         st.pending += senior_interest + senior_principal
         st.cash += junior_interest + principal_paid - senior_principal
+        impairment = max(0, ln.outstanding - self.collateral(ln.appraisals))
+        st.impairment += impairment - ln.impairment
+        ln.impairment = impairment
+        st.close()
         self._credit(st.curator, fee)
         self.returned += senior_principal
         if ln.outstanding == 0:
@@ -287,23 +328,23 @@ class RegistryModel:
         st = self.stacks[ln.stack_id]
         st.accrue_to(now)
         ln.accrue_to(now)
-        carrying = min(
-            ln.outstanding + ln.interest, mul_div_floor(appraisals, BPS - self.liquidation_cost_bps, BPS)
-        )
-        ln.impairment = max(0, ln.outstanding - carrying)
+        impairment = max(0, ln.outstanding - self.collateral(appraisals))
+        st.impairment += impairment - ln.impairment
+        ln.impairment = impairment
         ln.status = "Defaulted"
         st.rate_sum -= ln.outstanding * ln.apr_bps
         st.accrued = max(0, st.accrued - ln.interest)
-        st.impairment += ln.impairment
         st.loans_in_default += 1
+        st.close()
 
     def record_recovery(self, loan_id: int, amount: int) -> None:
         self.loans[loan_id].recovered += amount
 
-    def close_liquidation(self, loan_id: int) -> tuple[Claims, int, int]:
+    def close_liquidation(self, loan_id: int, now: int) -> tuple[Claims, int, int]:
         """Returns (paid per claim, surplus, realised senior loss)."""
         ln = self.loans[loan_id]
         st = self.stacks[ln.stack_id]
+        st.accrue_to(now)
         total = st.cash + st.outstanding
         sp = senior_share(ln.outstanding, st.senior, total)
         si = senior_share(ln.interest, st.senior, total)
@@ -324,17 +365,21 @@ class RegistryModel:
         st.senior -= loss
         st.senior_loss += loss
         self.loss_realised += loss
+        st.close()
         return paid, surplus, loss
 
-    def sweep(self, stack_id: int) -> int:
+    def sweep(self, stack_id: int, now: int) -> int:
         st = self.stacks[stack_id]
+        if st.pending == 0:
+            return 0
+        st.accrue_to(now)
         amount, st.pending = st.pending, 0
+        st.close()
         return amount
 
     def senior_nav(self, now: int) -> tuple[int, int]:
-        deposit = redemption = 0
-        for st in self.stacks.values():
-            d, r = st.nav(now)
-            deposit += d
-            redemption += r
-        return deposit, redemption
+        """The ledger's running totals: redemption NAVs summed exactly; the accrual summed in NAV_SCALE
+        units and rounded down once (so at most one wei per stack above the sum of `stack_nav`s)."""
+        redemption = sum(st.redemption() for st in self.stacks.values())
+        accrued = sum(st.accrued_scaled(now) for st in self.stacks.values())
+        return redemption + accrued // NAV_SCALE, redemption

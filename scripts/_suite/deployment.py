@@ -53,15 +53,20 @@ class Params:
     filo_liquidation_cost_bps: int = 3000
     filo_max_curator_fee_bps: int = 2000
     filo_grace_period: int = 30 * DAY
+    # What a stale appraisal loses on top of the liquidation cost: 100% (it supports nothing).
+    filo_stale_haircut_bps: int = 10_000
 
-    def risk_params(self) -> tuple[int, int, int, int, int]:
-        """FiLoRegistry's RiskParams tuple."""
+    def stack_rules(self) -> tuple[int, int]:
+        """FiLoRegistry's StackRules tuple (minFirstLossBps, maxCuratorFeeBps)."""
+        return (self.filo_min_first_loss_bps, self.filo_max_curator_fee_bps)
+
+    def book_risk(self) -> tuple[int, int, int, int]:
+        """LoanBook's RiskParams tuple (maxLtvBps, liquidationCostBps, gracePeriod, staleHaircutBps)."""
         return (
-            self.filo_min_first_loss_bps,
             self.filo_max_ltv_bps,
             self.filo_liquidation_cost_bps,
-            self.filo_max_curator_fee_bps,
             self.filo_grace_period,
+            self.filo_stale_haircut_bps,
         )
 
 
@@ -123,6 +128,7 @@ class Suite:
     auction: Any
     caliber: Any
     registry: Any
+    loan_book: Any
     venue: Any = None
     proxy_admins: dict[str, str] = field(default_factory=dict)
     implementations: dict[str, str] = field(default_factory=dict)
@@ -138,6 +144,7 @@ class Suite:
             "QEVAuction": self.auction.address,
             "CaliberReceipt": self.caliber.address,
             "FiLoRegistry": self.registry.address,
+            "LoanBook": self.loan_book.address,
         }
         if self.venue is not None:
             contracts["localSwapVenue"] = self.venue.address
@@ -253,10 +260,15 @@ def deploy_suite(
     caliber, suite_impls["CaliberReceipt"], admins["CaliberReceipt"] = deploy_proxy(
         project.CaliberReceipt, deployer, governance, [deployer, params.caliber_max_appraisal_age]
     )
+    # The FiLo ledger (holds every USDai of the credit side) and the loan book (loans and receipts).
     registry, suite_impls["FiLoRegistry"], admins["FiLoRegistry"] = deploy_proxy(
-        project.FiLoRegistry, deployer, governance, [deployer, usdai, caliber, vault, params.risk_params()]
+        project.FiLoRegistry, deployer, governance, [deployer, usdai, vault, params.stack_rules()]
     )
-    caliber.setRegistry(registry, sender=deployer)
+    loan_book, suite_impls["LoanBook"], admins["LoanBook"] = deploy_proxy(
+        project.LoanBook, deployer, governance, [deployer, registry, caliber, params.book_risk()]
+    )
+    registry.setLoanBook(loan_book, sender=deployer)
+    caliber.setRegistry(loan_book, sender=deployer)
     vault.setRegistry(registry, sender=deployer)
     # Base (T-bill) yield is the vault's.
     usdai.setBaseYieldRecipient(vault, sender=deployer)
@@ -282,6 +294,7 @@ def deploy_suite(
         auction=auction,
         caliber=caliber,
         registry=registry,
+        loan_book=loan_book,
         venue=venue,
         proxy_admins=admins,
         implementations=suite_impls,
@@ -301,6 +314,7 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
     "auction": [("PAUSER_ROLE", "pauser")],
     "caliber": [("PAUSER_ROLE", "pauser"), ("CUSTODIAN_ROLE", "custodian"), ("APPRAISER_ROLE", "appraiser")],
     "registry": [("PAUSER_ROLE", "pauser"), ("CURATOR_ADMIN_ROLE", "curator_admin")],
+    "loan_book": [],
 }
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 def fmt_units(amount: int, decimals: int, places: int = 4) -> str:
     """`amount` base units as a decimal string with `places` digits (truncated, never rounded up)."""
-    whole, frac = divmod(int(amount), 10**decimals)
+    sign = "-" if int(amount) < 0 else ""
+    whole, frac = divmod(abs(int(amount)), 10**decimals)
     frac_str = str(frac).rjust(decimals, "0")[:places]
-    return f"{whole:,}.{frac_str}" if places else f"{whole:,}"
+    return f"{sign}{whole:,}.{frac_str}" if places else f"{sign}{whole:,}"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -21,8 +21,14 @@ from tests.support import strict_reverts
 YEAR = 365 * DAY
 MONTH = 30 * DAY
 
-# RiskParams(minFirstLossBps, maxLtvBps, liquidationCostBps, maxCuratorFeeBps, gracePeriod)
-RISK_DEFAULTS = (1000, 7000, 3000, 2000, 30 * DAY)
+# FiLoRegistry.StackRules(minFirstLossBps, maxCuratorFeeBps) and LoanBook.RiskParams(maxLtvBps,
+# liquidationCostBps, gracePeriod, staleHaircutBps) as the launch sets them.
+STACK_RULES = (1000, 2000)
+RISK_DEFAULTS = (7000, 3000, 30 * DAY, 10_000)
+# The credit unit tests run loans for months without re-appraising, as revision 1 did: there a stale
+# appraisal costs nothing (staleHaircutBps 0). Stale appraisals at the launch default (100%) have their
+# own tests (tests/unit/filo/test_valuation.py, tests/integration/test_nav_attacks.py).
+RISK_NO_STALE_HAIRCUT = (7000, 3000, 30 * DAY, 0)
 MAX_APPRAISAL_AGE = 90 * DAY
 
 # LoanStatus / receipt Status as the contracts number them.
@@ -95,29 +101,37 @@ def credit(
     curator2: Any,
     borrower: Any,
     borrower2: Any,
-) -> tuple[Any, Any]:
-    # The suite's own CaliberReceipt and FiLoRegistry (deployed by the launch code). These tests
-    # isolate the registry from the vault: governance points it at a plain account that plays the
-    # vault; tests/integration/test_vault_credit.py points it back at the real vault.
-    caliber, registry = suite.caliber, suite.registry
+) -> tuple[Any, Any, Any]:
+    # The suite's own CaliberReceipt, FiLo ledger (FiLoRegistry) and LoanBook (deployed by the launch
+    # code). These tests isolate the ledger from the vault: governance points it at a plain account that
+    # plays the vault; tests/integration/test_vault_credit.py points it back at the real vault.
+    caliber, registry, book = suite.caliber, suite.registry, suite.loan_book
     caliber.grantRole(caliber.CUSTODIAN_ROLE(), custodian, sender=governance)
     caliber.grantRole(caliber.APPRAISER_ROLE(), appraiser, sender=governance)
     registry.setVault(vault_account, sender=governance)
     registry.setCuratorApproval(curator, True, sender=governance)
     registry.setCuratorApproval(curator2, True, sender=governance)
+    book.setRiskParams(RISK_NO_STALE_HAIRCUT, sender=governance)
     for owner in (borrower, borrower2):
-        caliber.setApprovalForAll(registry, True, sender=owner)
-    return caliber, registry
+        caliber.setApprovalForAll(book, True, sender=owner)
+    return caliber, registry, book
 
 
 @pytest.fixture(scope="session")
-def caliber(credit: tuple[Any, Any]) -> Any:
+def caliber(credit: tuple[Any, Any, Any]) -> Any:
     return credit[0]
 
 
 @pytest.fixture(scope="session")
-def registry(credit: tuple[Any, Any]) -> Any:
+def registry(credit: tuple[Any, Any, Any]) -> Any:
+    """The FiLo ledger."""
     return credit[1]
+
+
+@pytest.fixture(scope="session")
+def book(credit: tuple[Any, Any, Any]) -> Any:
+    """The FiLo loan book."""
+    return credit[2]
 
 
 @pytest.fixture(scope="session")
@@ -226,7 +240,7 @@ def make_stack(
 
 @pytest.fixture(scope="session")
 def originate(
-    registry: Any, curator: Any, borrower: Any, make_receipt: Callable[..., int]
+    book: Any, curator: Any, borrower: Any, make_receipt: Callable[..., int]
 ) -> Callable[..., int]:
     """`originate(stack_id, principal, apr_bps=1200, periods=36, period_length=MONTH, receipts=None,
     borrower=borrower, curator=curator)` -> loan id; by default one receipt appraised at principal / 0.7."""
@@ -244,7 +258,7 @@ def originate(
         who = borrower_ or borrower
         if receipts is None:
             receipts = [make_receipt(-(-principal * 10_000 // 7000), owner=who)]
-        tx = registry.originateLoan(
+        tx = book.originateLoan(
             stack_id, who, principal, apr_bps, periods, period_length, receipts, sender=curator_ or curator
         )
         return tx.return_value
@@ -267,6 +281,7 @@ __all__ = [
     "credit",
     "caliber",
     "registry",
+    "book",
     "harness",
     "make_receipt",
     "fund_usdai",
@@ -279,6 +294,8 @@ __all__ = [
     "DAY",
     "USDAI",
     "RISK_DEFAULTS",
+    "RISK_NO_STALE_HAIRCUT",
+    "STACK_RULES",
     "MAX_APPRAISAL_AGE",
     "LOAN_ACTIVE",
     "LOAN_REPAID",

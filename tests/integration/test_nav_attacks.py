@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ape import chain
 
-from scripts._suite.credit import open_stack
+from scripts._suite.credit import mint_receipt, open_stack, originate
 from scripts._suite.deployment import DAY, USDAI
 
 WM_UNIT = 10**6
@@ -88,6 +88,7 @@ def test_deallocate__unused_senior_cash__comes_home_and_serves_the_due_request(
     vault.serviceRedemptions(10, sender=alice)
     assert vault.pendingRedeemRequest(request_id, alice) > 9_000 * USDAI
 
+    pin_time(chain.blocks.head.timestamp + 1)  # read and deallocate in the same second
     assets_before = vault.totalAssets()
     tx = vault.deallocate(stack, 50_000 * USDAI, sender=strategist)
     assert [(e.stackId, e.amount) for e in tx.events.filter(vault.Deallocated)] == [(stack, 50_000 * USDAI)]
@@ -129,3 +130,121 @@ def test_allocate_and_deallocate__paused__revert(suite, pauser, strategist, reve
     with reverts(vault.EnforcedPause):
         vault.deallocate(1, USDAI, sender=strategist)
 
+
+
+# ---------------------------------------------------------------- a loss no one has booked yet
+
+
+def _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time):
+    """Alice stakes 300,000 and Bob 100,000; a stack with 20,000 first-loss capital lends 200,000 of
+    the vault's senior capital against GPUs appraised at 300,000."""
+    vault, registry = suite.vault, suite.registry
+    if registry.vault() != vault.address:
+        registry.setVault(vault, sender=governance)
+    registry.setCuratorApproval(curator, True, sender=governance)
+    stake(alice, 300_000 * USDAI)
+    stake(bob, 100_000 * USDAI)
+    mint_usdai(curator, 20_000 * WM_UNIT)
+    stack = open_stack(suite, curator, 20_000 * USDAI)
+    vault.allocate(stack, 180_000 * USDAI, sender=strategist)
+    rid = mint_receipt(suite, governance, governance, borrower, 300_000 * USDAI, now=chain.pending_timestamp)
+    loan = originate(suite, curator, borrower, stack, 200_000 * USDAI, [rid])
+    return stack, loan, rid
+
+
+def test_stale_book__markdown_then_delinquent__redeemer_gets_the_same_before_or_after_mark(
+    suite, governance, strategist, curator, borrower, alice, bob, keeper, stake, mint_usdai, pin_time, reverts
+):
+    """Revision 1: GPUs re-appraised far below the debt, the loan past grace, and still at par in both
+    NAVs until someone called `markDefault`; a redeemer who serviced first took 100,000 where it would
+    get 50,500 after the mark. Now the re-appraisal is in the price at once, and servicing refuses to
+    price on a book that ignores a loan anyone can mark."""
+    vault, book = suite.vault, suite.loan_book
+    stack, loan, rid = _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time)
+    boundary = vault.cycleStart(vault.currentCycle() + 1)
+    request = vault.requestRedeem(vault.balanceOf(bob), bob, bob, sender=bob).return_value
+    price = vault.convertToAssets(USDAI)
+
+    marked_down_at = pin_time(chain.blocks.head.timestamp + 60)
+    suite.caliber.appraise(rid, 60_000 * USDAI, marked_down_at, sender=governance)
+    # Recovery 42,000 against 200,000: 158,000 impaired, 20,000 of it junior's, 138,000 the vault's.
+    assert vault.convertToAssets(USDAI) < price * 70 // 100
+
+    deadline = book.deadlineOf(loan)
+    pin_time(max(deadline, boundary) + 1)
+    assert book.isDelinquent(loan)
+    staleFrom = suite.registry.navState()[2]
+    with reverts(vault.BookStale, staleFrom=staleFrom):
+        vault.serviceRedemptions(10, sender=bob)
+    with reverts(vault.BookStale, staleFrom=staleFrom):
+        vault.deposit(USDAI, alice, sender=alice)
+    assert vault.maxDeposit(alice) == 0
+
+    # Both runs mark and service at the same second (base yield accrues every second).
+    when = chain.blocks.head.timestamp + 10
+    snapshot = chain.snapshot()
+    chain.pending_timestamp = when
+    book.markDefault(loan, sender=keeper)
+    chain.pending_timestamp = when
+    vault.serviceRedemptions(10, sender=bob)
+    marked_first = vault.maxWithdraw(bob)
+    chain.restore(snapshot)
+
+    # The other order is not available: servicing first reverts (above). Marking by anyone, then
+    # servicing, prices the same as any other order that ends with the mark.
+    chain.pending_timestamp = when
+    book.markDefault(loan, sender=alice)
+    chain.pending_timestamp = when
+    vault.serviceRedemptions(10, sender=keeper)
+    assert vault.maxWithdraw(bob) == marked_first
+    assert vault.pendingRedeemRequest(request, bob) == 0
+    assert marked_first < 70_000 * USDAI  # Bob bears his share of the loss, not the stayers
+
+
+def test_stale_book__claims_stay_open(
+    suite, governance, strategist, curator, borrower, alice, bob, keeper, stake, mint_usdai, pin_time
+):
+    """A stale book stops pricing, never what is already the holder's: a serviced request is claimed."""
+    vault, book = suite.vault, suite.loan_book
+    stack, loan, _ = _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time)
+    boundary = vault.cycleStart(vault.currentCycle() + 1)
+    vault.requestRedeem(10_000 * USDAI, bob, bob, sender=bob)
+    pin_time(boundary + 1)
+    vault.serviceRedemptions(10, sender=keeper)
+    owed = vault.maxWithdraw(bob)
+    pin_time(book.deadlineOf(loan) + 1)
+    assert vault.maxDeposit(alice) == 0
+    assert vault.withdraw(owed, bob, bob, sender=bob).return_value == vault.maxRedeem(bob) + 10_000 * USDAI
+
+
+def test_empty_stacks__two_thousand_more__vault_gas_unchanged(
+    suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time
+):
+    """Revision 1: the NAV looped over every stack ever created (17,500 gas each); 1,800 empty stacks
+    (69,500 gas each to create) bricked deposits and servicing past the block gas limit."""
+    vault, registry = suite.vault, suite.registry
+    _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time)
+    usdai = suite.usdai
+    mint_usdai(alice, 1_000 * WM_UNIT)
+    usdai.approve(vault, 2**256 - 1, sender=alice)
+
+    def gas():
+        return (
+            vault.deposit.estimate_gas_cost(USDAI, alice, sender=alice),
+            vault.totalAssets.estimate_gas_cost(sender=alice),
+            registry.seniorNav.estimate_gas_cost(sender=alice),
+        )
+
+    before = gas()
+    # 2,000 stacks sent straight to the node: the same transactions, without a receipt object each.
+    web3 = chain.provider.web3
+    data = registry.createStack.encode_input((10**24, 1000, 1000))
+    count = registry.stackCount()
+    hashes = [
+        web3.eth.send_transaction({"from": curator.address, "to": registry.address, "data": data, "gas": 200_000})
+        for _ in range(2_000)
+    ]
+    failed = [h.hex() for h in hashes if web3.eth.get_transaction_receipt(h)["status"] != 1]
+    assert failed == []
+    assert registry.stackCount() == count + 2_000
+    assert gas() == before

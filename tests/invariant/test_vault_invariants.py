@@ -546,10 +546,16 @@ class VaultMachine(RuleBasedStateMachine):
 
 
 def test_vault__random_actions__invariants_hold(
-    vault, usdai, auction, governance, strategist, keeper, alice, bob, carol, accounts, mint_usdai, project
+    vault, usdai, auction, governance, strategist, keeper, alice, bob, carol, accounts, mint_usdai, project, suite
 ):
     registry = project.MockSeniorCapital.deploy(usdai, vault, sender=governance)
     vault.setRegistry(registry, sender=governance)
+    # This model pays yield to whoever holds shares when it enters the price; since revision 2 base
+    # yield enters continuously (before any harvest), which it does not model: wM stops earning here
+    # and registry gains and losses (MockSeniorCapital) move the price instead. Continuous base yield
+    # is checked against pro-rata shares in tests/integration/test_nav_attacks.py.
+    suite.wm.setEarnerRate(0, sender=suite.deployer)
+    usdai.harvestBaseYield(sender=keeper)
     donor = accounts[13]
     for holder in (alice, bob, carol, donor):
         mint_usdai(holder, HOLDING // 10**12)

@@ -129,18 +129,18 @@ def test_burn__active__released(caliber, make_receipt, custodian):
     assert tx.events.filter(caliber.ReceiptBurned)[0].status == R_RELEASED
 
 
-def test_burn__pledged__reverts(caliber, registry, make_stack, originate, custodian):
+def test_burn__pledged__reverts(caliber, registry, make_stack, originate, custodian, book):
     loan_id = originate(make_stack())
-    rid = registry.loan(loan_id).receiptIds[0]
+    rid = book.loan(loan_id).receiptIds[0]
     with strict_reverts(caliber.ReceiptNotBurnable, id=rid, status=2):
         caliber.burn(rid, sender=custodian)
 
 
-def test_transfer__pledged__locked(caliber, registry, make_stack, originate, borrower):
+def test_transfer__pledged__locked(caliber, registry, make_stack, originate, borrower, book):
     loan_id = originate(make_stack())
-    rid = registry.loan(loan_id).receiptIds[0]
+    rid = book.loan(loan_id).receiptIds[0]
     with strict_reverts(caliber.ReceiptLocked, id=rid, status=2):
-        caliber.transferFrom(registry, borrower, rid, sender=borrower)
+        caliber.transferFrom(book, borrower, rid, sender=borrower)
 
 
 def test_set_status__not_registry__reverts(caliber, make_receipt, alice):

@@ -15,38 +15,38 @@ from tests.credit.fixtures import (
 GRACE = 30 * DAY
 
 
-def _recover(registry, usdai, fund_usdai, payer, loan_id, amount):
+def _recover(registry, book, usdai, fund_usdai, payer, loan_id, amount):
     fund_usdai(payer, amount)
     usdai.approve(registry, amount, sender=payer)
-    registry.recordRecovery(loan_id, amount, sender=payer)
+    book.recordRecovery(loan_id, amount, sender=payer)
 
 
-def test_mark_default__within_grace__reverts(registry, make_stack, originate, keeper):
+def test_mark_default__within_grace__reverts(registry, make_stack, originate, keeper, book):
     loan_id = originate(make_stack())
     travel(MONTH + GRACE - 5)
-    assert not registry.isDelinquent(loan_id)
-    with strict_reverts(registry.LoanNotDelinquent, loanId=loan_id):
-        registry.markDefault(loan_id, sender=keeper)
+    assert not book.isDelinquent(loan_id)
+    with strict_reverts(book.LoanNotDelinquent, loanId=loan_id):
+        book.markDefault(loan_id, sender=keeper)
 
 
 def test_mark_default__behind_beyond_grace__impairs_and_locks(
-    registry, caliber, make_stack, originate, keeper
+    registry, caliber, make_stack, originate, keeper, book
 ):
     stack_id = make_stack()
     loan_id = originate(stack_id)  # receipt appraised at 1M: carrying 700k = principal -> no impairment
     travel(MONTH + GRACE + 1)
-    assert registry.isDelinquent(loan_id)
-    tx = registry.markDefault(loan_id, sender=keeper)
-    ln = registry.loan(loan_id)
+    assert book.isDelinquent(loan_id)
+    tx = book.markDefault(loan_id, sender=keeper)
+    ln = book.loan(loan_id)
     assert ln.status == LOAN_DEFAULTED
     assert caliber.statusOf(ln.receiptIds[0]) == R_LIQUIDATING
-    assert tx.events.filter(registry.LoanDefaulted)[0].impairment == 0
+    assert tx.events.filter(book.LoanDefaulted)[0].impairment == 0
     st = registry.stack(stack_id)
     assert (st.loansInDefault, st.rateSum, st.accruedInterest) == (1, 0, 0)
 
 
 def test_mark_default__appraisal_below_debt__impairment_in_nav(
-    registry, caliber, make_stack, originate, make_receipt, appraiser, keeper
+    registry, caliber, make_stack, originate, make_receipt, appraiser, keeper, book
 ):
     stack_id = make_stack(junior=100_000 * USDAI, senior=900_000 * USDAI)
     rid = make_receipt(1_000_000 * USDAI)
@@ -55,7 +55,7 @@ def test_mark_default__appraisal_below_debt__impairment_in_nav(
     from tests.credit.fixtures import now
 
     caliber.appraise(rid, 500_000 * USDAI, now(), sender=appraiser)  # carrying 350k -> impairment 350k
-    registry.markDefault(loan_id, sender=keeper)
+    book.markDefault(loan_id, sender=keeper)
     st = registry.stack(stack_id)
     assert st.impairment == 350_000 * USDAI
     # Junior (100k) absorbs first; senior is carried at C + L - impairment = 1M - 350k = 650k.
@@ -63,48 +63,48 @@ def test_mark_default__appraisal_below_debt__impairment_in_nav(
     assert tuple(registry.juniorCapital(stack_id)) == (100_000 * USDAI, 0)
 
 
-def test_withdraw_junior__loan_in_default__reverts(registry, make_stack, originate, keeper, curator):
+def test_withdraw_junior__loan_in_default__reverts(registry, make_stack, originate, keeper, curator, book):
     stack_id = make_stack()
     loan_id = originate(stack_id)
     travel(MONTH + GRACE + 1)
-    registry.markDefault(loan_id, sender=keeper)
+    book.markDefault(loan_id, sender=keeper)
     with strict_reverts(registry.StackHasDefault, stackId=stack_id, loansInDefault=1):
         registry.withdrawJunior(stack_id, USDAI, curator, sender=curator)
 
 
-def test_repay__defaulted__reverts(registry, make_stack, originate, keeper, alice):
+def test_repay__defaulted__reverts(registry, make_stack, originate, keeper, alice, book):
     loan_id = originate(make_stack())
     travel(MONTH + GRACE + 1)
-    registry.markDefault(loan_id, sender=keeper)
-    with strict_reverts(registry.LoanStatusInvalid, status=LOAN_DEFAULTED):
-        registry.repay(loan_id, USDAI, sender=alice)
+    book.markDefault(loan_id, sender=keeper)
+    with strict_reverts(book.LoanStatusInvalid, status=LOAN_DEFAULTED):
+        book.repay(loan_id, USDAI, sender=alice)
 
 
-def test_record_recovery__active_loan__reverts(registry, make_stack, originate, alice):
+def test_record_recovery__active_loan__reverts(registry, make_stack, originate, alice, book):
     loan_id = originate(make_stack())
-    with strict_reverts(registry.LoanStatusInvalid, loanId=loan_id):
-        registry.recordRecovery(loan_id, USDAI, sender=alice)
+    with strict_reverts(book.LoanStatusInvalid, loanId=loan_id):
+        book.recordRecovery(loan_id, USDAI, sender=alice)
 
 
-def test_close_liquidation__stranger__reverts(registry, make_stack, originate, keeper, alice):
+def test_close_liquidation__stranger__reverts(registry, make_stack, originate, keeper, alice, book):
     loan_id = originate(make_stack())
     travel(MONTH + GRACE + 1)
-    registry.markDefault(loan_id, sender=keeper)
-    with strict_reverts(registry.LiquidationCloserInvalid, loanId=loan_id, caller=alice):
-        registry.closeLiquidation(loan_id, sender=alice)
+    book.markDefault(loan_id, sender=keeper)
+    with strict_reverts(book.LiquidationCloserInvalid, loanId=loan_id, caller=alice):
+        book.closeLiquidation(loan_id, sender=alice)
 
 
 def test_close_liquidation__recovery_covers_senior__junior_absorbs(
-    registry, caliber, make_stack, originate, usdai, fund_usdai, keeper, curator, custodian, alice
+    registry, caliber, make_stack, originate, usdai, fund_usdai, keeper, curator, custodian, alice, book
 ):
     stack_id = make_stack()  # S 1.8M, J 200k
     loan_id = originate(stack_id)  # 700k; senior claim 630k, junior 70k
     travel(MONTH + GRACE + 1)
-    registry.markDefault(loan_id, sender=keeper)
-    _recover(registry, usdai, fund_usdai, alice, loan_id, 650_000 * USDAI)
-    tx = registry.closeLiquidation(loan_id, sender=curator)
+    book.markDefault(loan_id, sender=keeper)
+    _recover(registry, book, usdai, fund_usdai, alice, loan_id, 650_000 * USDAI)
+    tx = book.closeLiquidation(loan_id, sender=curator)
     senior_principal, senior_interest, junior_principal, junior_interest, surplus, loss = tx.events.filter(
-        registry.LiquidationClosed
+        registry.LiquidationSettled
     )[0].result
     assert senior_principal == 630_000 * USDAI
     assert senior_interest > 0  # senior interest is paid before junior principal
@@ -112,25 +112,25 @@ def test_close_liquidation__recovery_covers_senior__junior_absorbs(
     assert (junior_interest, surplus, loss) == (0, 0, 0)
     st = registry.stack(stack_id)
     assert st.seniorPrincipal == 1_170_000 * USDAI  # the rest of the senior capital, still whole
-    assert registry.loan(loan_id).status == LOAN_CLOSED
+    assert book.loan(loan_id).status == LOAN_CLOSED
     # Junior absorbed the loss: 200k minus (700k principal - 630k returned) plus junior recoveries.
-    book, _ = registry.juniorCapital(stack_id)
-    assert book == st.cash + st.principalOutstanding - st.seniorPrincipal
-    rid = registry.loan(loan_id).receiptIds[0]
+    junior_book, _ = registry.juniorCapital(stack_id)
+    assert junior_book == st.cash + st.principalOutstanding - st.seniorPrincipal
+    rid = book.loan(loan_id).receiptIds[0]
     caliber.burn(rid, sender=custodian)
     assert caliber.statusOf(rid) == R_LIQUIDATED
 
 
 def test_close_liquidation__junior_exhausted__senior_loss(
-    registry, make_stack, originate, usdai, fund_usdai, keeper, curator, alice
+    registry, make_stack, originate, usdai, fund_usdai, keeper, curator, alice, book
 ):
     stack_id = make_stack(junior=100_000 * USDAI, senior=900_000 * USDAI)
     loan_id = originate(stack_id, principal=1_000_000 * USDAI)  # all capital lent: 90/10
     travel(MONTH + GRACE + 1)
-    registry.markDefault(loan_id, sender=keeper)
-    _recover(registry, usdai, fund_usdai, alice, loan_id, 600_000 * USDAI)
-    tx = registry.closeLiquidation(loan_id, sender=curator)
-    result = tx.events.filter(registry.LiquidationClosed)[0].result
+    book.markDefault(loan_id, sender=keeper)
+    _recover(registry, book, usdai, fund_usdai, alice, loan_id, 600_000 * USDAI)
+    tx = book.closeLiquidation(loan_id, sender=curator)
+    result = tx.events.filter(registry.LiquidationSettled)[0].result
     # Senior got 600k of its 900k claim; junior's 100k is gone; senior loses 300k.
     assert result[0] == 600_000 * USDAI
     assert result[5] == 300_000 * USDAI
@@ -141,7 +141,7 @@ def test_close_liquidation__junior_exhausted__senior_loss(
     assert totals.lossRealised == 300_000 * USDAI
 
 
-def test_close_liquidation__not_defaulted__reverts(registry, make_stack, originate, curator):
+def test_close_liquidation__not_defaulted__reverts(registry, make_stack, originate, curator, book):
     loan_id = originate(make_stack())
-    with strict_reverts(registry.LoanStatusInvalid, loanId=loan_id):
-        registry.closeLiquidation(loan_id, sender=curator)
+    with strict_reverts(book.LoanStatusInvalid, loanId=loan_id):
+        book.closeLiquidation(loan_id, sender=curator)

@@ -14,37 +14,37 @@ from tests.credit.fixtures import (
 
 
 def test_originate__happy_path__escrows_receipts_and_pays_borrower(
-    registry, caliber, make_stack, make_receipt, borrower, usdai, curator
+    registry, caliber, make_stack, make_receipt, borrower, usdai, curator, book
 ):
     stack_id = make_stack()
     receipts = [make_receipt(600_000 * USDAI), make_receipt(400_000 * USDAI)]
-    tx = registry.originateLoan(
+    tx = book.originateLoan(
         stack_id, borrower, 700_000 * USDAI, 1200, 36, MONTH, receipts, sender=curator
     )
     loan_id = tx.return_value
-    ln = registry.loan(loan_id)
+    ln = book.loan(loan_id)
     assert ln.status == LOAN_ACTIVE
     assert ln.payment == ref.level_payment(700_000 * USDAI, 1200, 36, MONTH)
     assert list(ln.receiptIds) == receipts
     assert usdai.balanceOf(borrower) == 700_000 * USDAI
     for rid in receipts:
-        assert caliber.ownerOf(rid) == registry.address
+        assert caliber.ownerOf(rid) == book.address
         assert caliber.statusOf(rid) == R_PLEDGED
-        assert registry.loanOfReceipt(rid) == loan_id
+        assert book.loanOfReceipt(rid) == loan_id
     st = registry.stack(stack_id)
     assert (st.cash, st.principalOutstanding, st.rateSum) == (
         1_300_000 * USDAI,
         700_000 * USDAI,
         700_000 * USDAI * 1200,
     )
-    event = tx.events.filter(registry.LoanOriginated)[0]
+    event = tx.events.filter(book.LoanOriginated)[0]
     assert (event.loanId, event.principal, event.payment) == (loan_id, 700_000 * USDAI, ln.payment)
 
 
-def test_originate__not_stack_curator__reverts(registry, make_stack, make_receipt, borrower, curator2):
+def test_originate__not_stack_curator__reverts(registry, make_stack, make_receipt, borrower, curator2, book):
     stack_id = make_stack()
     with strict_reverts(registry.StackCuratorOnly, stackId=stack_id, caller=curator2):
-        registry.originateLoan(stack_id, borrower, USDAI, 1200, 36, MONTH, [make_receipt()], sender=curator2)
+        book.originateLoan(stack_id, borrower, USDAI, 1200, 36, MONTH, [make_receipt()], sender=curator2)
 
 
 def test_originate__curator_revoked__reverts(registry, make_stack, originate, governance, curator):
@@ -54,70 +54,70 @@ def test_originate__curator_revoked__reverts(registry, make_stack, originate, go
         originate(stack_id)
 
 
-def test_originate__stale_appraisal__reverts(registry, make_stack, make_receipt, originate):
+def test_originate__stale_appraisal__reverts(registry, make_stack, make_receipt, originate, book):
     stack_id = make_stack()
     rid = make_receipt()
     travel(90 * DAY + 1)
-    with strict_reverts(registry.ReceiptAppraisalStale, receiptId=rid):
+    with strict_reverts(book.ReceiptAppraisalStale, receiptId=rid):
         originate(stack_id, receipts=[rid])
 
 
-def test_originate__never_appraised__reverts(registry, make_stack, make_receipt, originate):
+def test_originate__never_appraised__reverts(registry, make_stack, make_receipt, originate, book):
     stack_id = make_stack()
     rid = make_receipt(appraise=False)
-    with strict_reverts(registry.ReceiptAppraisalStale, receiptId=rid, appraisedAt=0):
+    with strict_reverts(book.ReceiptAppraisalStale, receiptId=rid, appraisedAt=0):
         originate(stack_id, receipts=[rid])
 
 
-def test_originate__insurance_lapsed__reverts(registry, make_stack, make_receipt, originate):
+def test_originate__insurance_lapsed__reverts(registry, make_stack, make_receipt, originate, book):
     stack_id = make_stack()
     expiry = now() + 10 * DAY
     rid = make_receipt(expiry=expiry)
     travel(10 * DAY)
-    with strict_reverts(registry.ReceiptInsuranceLapsed, receiptId=rid, policyExpiry=expiry):
+    with strict_reverts(book.ReceiptInsuranceLapsed, receiptId=rid, policyExpiry=expiry):
         originate(stack_id, receipts=[rid])
 
 
-def test_originate__ltv_exceeded__reverts(registry, make_stack, make_receipt, originate):
+def test_originate__ltv_exceeded__reverts(registry, make_stack, make_receipt, originate, book):
     stack_id = make_stack()
     rid = make_receipt(1_000_000 * USDAI)
     with strict_reverts(
-        registry.LoanToValueExceeded, principal=700_000 * USDAI + 1, maxPrincipal=700_000 * USDAI
+        book.LoanToValueExceeded, principal=700_000 * USDAI + 1, maxPrincipal=700_000 * USDAI
     ):
         originate(stack_id, principal=700_000 * USDAI + 1, receipts=[rid])
 
 
 def test_originate__receipt_not_owned__reverts(
-    registry, make_stack, make_receipt, originate, alice, borrower
+    registry, make_stack, make_receipt, originate, alice, borrower, book
 ):
     stack_id = make_stack()
     rid = make_receipt(owner=alice)
-    with strict_reverts(registry.ReceiptNotOwned, receiptId=rid, owner=alice, borrower=borrower):
+    with strict_reverts(book.ReceiptNotOwned, receiptId=rid, owner=alice, borrower=borrower):
         originate(stack_id, receipts=[rid])
 
 
-def test_originate__receipt_already_pledged__reverts(registry, make_stack, make_receipt, originate):
+def test_originate__receipt_already_pledged__reverts(registry, make_stack, make_receipt, originate, book):
     stack_id = make_stack()
     rid = make_receipt(2_000_000 * USDAI)
     originate(stack_id, principal=100_000 * USDAI, receipts=[rid])
-    with strict_reverts(registry.ReceiptAlreadyPledged, receiptId=rid):
+    with strict_reverts(book.ReceiptAlreadyPledged, receiptId=rid):
         originate(stack_id, principal=100_000 * USDAI, receipts=[rid])
 
 
-def test_originate__receipt_listed_twice__reverts(registry, make_stack, make_receipt, originate):
+def test_originate__receipt_listed_twice__reverts(registry, make_stack, make_receipt, originate, book):
     stack_id = make_stack()
     rid = make_receipt()
-    with strict_reverts(registry.ReceiptAlreadyPledged, receiptId=rid):
+    with strict_reverts(book.ReceiptAlreadyPledged, receiptId=rid):
         originate(stack_id, principal=100_000 * USDAI, receipts=[rid, rid])
 
 
 def test_originate__receipt_released__reverts(
-    registry, caliber, make_stack, make_receipt, originate, custodian
+    registry, caliber, make_stack, make_receipt, originate, custodian, book
 ):
     stack_id = make_stack()
     rid = make_receipt()
     caliber.burn(rid, sender=custodian)
-    with strict_reverts(registry.ReceiptNotFinanceable, receiptId=rid, status=5):
+    with strict_reverts(book.ReceiptNotFinanceable, receiptId=rid, status=5):
         originate(stack_id, receipts=[rid])
 
 
@@ -135,7 +135,7 @@ def test_originate__more_than_cash__reverts(registry, make_stack, originate):
         originate(stack_id)
 
 
-def test_originate__invalid_terms__reverts(registry, make_stack, make_receipt, borrower, curator):
+def test_originate__invalid_terms__reverts(registry, make_stack, make_receipt, borrower, curator, book):
     stack_id = make_stack()
     rid = make_receipt()
     for principal, apr, periods, length in [
@@ -146,14 +146,14 @@ def test_originate__invalid_terms__reverts(registry, make_stack, make_receipt, b
         (USDAI, 1200, 36, DAY - 1),
         (USDAI, 1200, 31, 365 * DAY),
     ]:
-        with strict_reverts(registry.LoanTermsInvalid, principal=principal, periods=periods):
-            registry.originateLoan(stack_id, borrower, principal, apr, periods, length, [rid], sender=curator)
+        with strict_reverts(book.LoanTermsInvalid, principal=principal, periods=periods):
+            book.originateLoan(stack_id, borrower, principal, apr, periods, length, [rid], sender=curator)
 
 
-def test_originate__no_receipts__reverts(registry, make_stack, borrower, curator):
+def test_originate__no_receipts__reverts(registry, make_stack, borrower, curator, book):
     stack_id = make_stack()
-    with strict_reverts(registry.ReceiptCountInvalid, count=0):
-        registry.originateLoan(stack_id, borrower, USDAI, 1200, 36, MONTH, [], sender=curator)
+    with strict_reverts(book.ReceiptCountInvalid, count=0):
+        book.originateLoan(stack_id, borrower, USDAI, 1200, 36, MONTH, [], sender=curator)
 
 
 def test_originate__paused__reverts(registry, make_stack, originate, pauser):
@@ -163,10 +163,10 @@ def test_originate__paused__reverts(registry, make_stack, originate, pauser):
         originate(stack_id)
 
 
-def test_originate__borrower_has_not_approved_registry__reverts(
-    registry, caliber, make_stack, make_receipt, originate, alice
+def test_originate__borrower_has_not_approved_book__reverts(
+    registry, book, caliber, make_stack, make_receipt, originate, alice
 ):
     stack_id = make_stack()
     rid = make_receipt(owner=alice)
-    with strict_reverts(caliber.ERC721InsufficientApproval, operator=registry, tokenId=rid):
+    with strict_reverts(caliber.ERC721InsufficientApproval, operator=book, tokenId=rid):
         originate(stack_id, receipts=[rid], borrower_=alice)

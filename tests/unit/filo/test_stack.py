@@ -1,6 +1,13 @@
 """Stacks: creation, curator approval, junior capital, senior allocation, release and sweep; governance."""
 
-from tests.credit.fixtures import DAY, RISK_DEFAULTS, USDAI, strict_reverts
+from tests.credit.fixtures import (
+    DAY,
+    RISK_DEFAULTS,
+    RISK_NO_STALE_HAIRCUT,
+    STACK_RULES,
+    USDAI,
+    strict_reverts,
+)
 
 
 def test_create_stack__approved_curator__records_params(registry, curator):
@@ -56,23 +63,41 @@ def test_set_vault__without_admin__reverts(registry, alice):
         registry.setVault(alice, sender=alice)
 
 
-def test_set_risk_params__admin__updates(registry, governance):
-    registry.setRiskParams((1200, 6000, 2500, 1000, 15 * DAY), sender=governance)
-    assert tuple(registry.riskParams()) == (1200, 6000, 2500, 1000, 15 * DAY)
+def test_set_stack_rules__admin__updates(registry, governance):
+    tx = registry.setStackRules((1200, 1000), sender=governance)
+    assert tuple(registry.stackRules()) == (1200, 1000)
+    event = tx.events.filter(registry.StackRulesUpdated)[0]
+    assert (tuple(event.previous), tuple(event.current)) == (STACK_RULES, (1200, 1000))
 
 
-def test_set_risk_params__out_of_range__reverts(registry, governance):
-    with strict_reverts(registry.RiskParamsInvalid):
-        registry.setRiskParams((1000, 10_001, 3000, 2000, 30 * DAY), sender=governance)
+def test_set_stack_rules__out_of_range__reverts(registry, governance):
+    with strict_reverts(registry.StackRulesInvalid, minFirstLossBps=10_001, maxCuratorFeeBps=2000):
+        registry.setStackRules((10_001, 2000), sender=governance)
 
 
-def test_initialize__defaults(registry, caliber, usdai, vault_account):
-    assert tuple(registry.riskParams()) == RISK_DEFAULTS
-    assert (registry.usdai(), registry.caliber(), registry.vault()) == (
+def test_set_risk_params__book_admin__updates(book, governance):
+    book.setRiskParams((6000, 2500, 15 * DAY, 5000), sender=governance)
+    assert tuple(book.riskParams()) == (6000, 2500, 15 * DAY, 5000)
+
+
+def test_set_risk_params__out_of_range__reverts(book, governance):
+    with strict_reverts(book.RiskParamsInvalid):
+        book.setRiskParams((10_001, 3000, 30 * DAY, 0), sender=governance)
+    with strict_reverts(book.RiskParamsInvalid):
+        book.setRiskParams((7000, 3000, 366 * DAY, 0), sender=governance)  # beyond MAX_GRACE_PERIOD
+
+
+def test_initialize__defaults(registry, book, caliber, usdai, vault_account):
+    assert tuple(registry.stackRules()) == STACK_RULES
+    assert (registry.usdai(), registry.vault(), registry.loanBook()) == (
         usdai.address,
-        caliber.address,
         vault_account.address,
+        book.address,
     )
+    assert (book.ledger(), book.caliber()) == (registry.address, caliber.address)
+    assert caliber.registry() == book.address
+    # The credit fixture turns the stale haircut off; the launch sets the full default.
+    assert tuple(book.riskParams()) == RISK_NO_STALE_HAIRCUT
 
 
 def test_initialize__implementation__is_disabled(registry, deployer, usdai, caliber, vault_account):
@@ -80,7 +105,10 @@ def test_initialize__implementation__is_disabled(registry, deployer, usdai, cali
 
     impl = project.FiLoRegistry.deploy(sender=deployer)
     with strict_reverts(impl.InvalidInitialization):
-        impl.initialize(deployer, usdai, caliber, vault_account, RISK_DEFAULTS, sender=deployer)
+        impl.initialize(deployer, usdai, vault_account, STACK_RULES, sender=deployer)
+    book_impl = project.LoanBook.deploy(sender=deployer)
+    with strict_reverts(book_impl.InvalidInitialization):
+        book_impl.initialize(deployer, registry, caliber, RISK_DEFAULTS, sender=deployer)
 
 
 # ---------------------------------------------------------------- junior capital
