@@ -503,13 +503,16 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         uint256 next = head;
         if (old == 0) ++$.indexedLoans;
         if (bucket == 0) --$.indexedLoans;
-        if (old != 0 && --$.bucketCount[old] == 0) {
-            $.bucketBitmap[old >> 8] &= ~(uint256(1) << (old & 0xff));
-            if (old == head) next = _scanFrom(old);
-        }
+        // File the new bucket first: a loan moving on (a payment) is then found by the scan below within
+        // a few words, instead of the scan running its full length past an index holding only it.
         if (bucket != 0) {
             if ($.bucketCount[bucket]++ == 0) $.bucketBitmap[bucket >> 8] |= uint256(1) << (bucket & 0xff);
             if (bucket < next) next = bucket;
+        }
+        if (old != 0 && --$.bucketCount[old] == 0) {
+            $.bucketBitmap[old >> 8] &= ~(uint256(1) << (old & 0xff));
+            // The head emptied: every other bucket lies after it, but the new one may lie before.
+            if (old == head && !(bucket != 0 && bucket < old)) next = _scanFrom(old);
         }
         if (next != head) _setNextBucket(next);
     }

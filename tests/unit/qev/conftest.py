@@ -18,6 +18,16 @@ from tests.unit.qev.helpers import REQUEST, STAKE
 # ---------------------------------------------------------------- fixtures
 
 
+@pytest.fixture(scope="package", autouse=True)
+def _no_base_yield(suite: Any, keeper: Any) -> None:
+    """wM stops earning for this package (accrued yield harvested first). These tests price servicing
+    exactly from views read before the transaction; since revision 2 base yield is in the price every
+    second, so a slow machine would see a second of it between the read and the servicing. Base
+    yield in the price is tested in tests/integration/test_nav_attacks.py."""
+    suite.wm.setEarnerRate(0, sender=suite.deployer)
+    suite.usdai.harvestBaseYield(sender=keeper)
+
+
 @pytest.fixture(scope="session")
 def operator(accounts: Any) -> Any:
     """An ERC-7540 operator the tests approve for alice (no role, no shares of its own)."""
