@@ -66,18 +66,24 @@ def test_harvest_timing__harvest_before_or_after_deposit__same_shares(
     assert abs(with_harvest - without_harvest) * 10**6 < without_harvest
 
 
-def test_deallocate__unused_senior_cash__comes_home_and_serves_the_due_request(
-    suite, governance, strategist, curator, alice, stake, mint_usdai, pin_time
-):
-    """Revision 1: senior cash a curator never lent sat in the stack while a due request waited
-    (`releaseSenior` was vault-only and the vault never called it)."""
+def _staked_stack(suite, governance, curator, alice, stake, mint_usdai):
+    """Alice stakes 100,000 USDai; the curator opens a stack with 10,000 of first-loss capital."""
     vault, registry = suite.vault, suite.registry
     if registry.vault() != vault.address:
         registry.setVault(vault, sender=governance)
     registry.setCuratorApproval(curator, True, sender=governance)
     stake(alice, 100_000 * USDAI)
     mint_usdai(curator, 10_000 * WM_UNIT)
-    stack = open_stack(suite, curator, 10_000 * USDAI)
+    return open_stack(suite, curator, 10_000 * USDAI)
+
+
+def test_deallocate__unused_senior_cash__comes_home_and_serves_the_due_request(
+    suite, governance, strategist, curator, alice, stake, mint_usdai, pin_time
+):
+    """Revision 1: senior cash a curator never lent sat in the stack while a due request waited
+    (`releaseSenior` was vault-only and the vault never called it)."""
+    vault = suite.vault
+    stack = _staked_stack(suite, governance, curator, alice, stake, mint_usdai)
     idle = suite.usdai.balanceOf(vault) - vault.reservedAssets()
     vault.allocate(stack, idle, sender=strategist)
 
@@ -105,12 +111,7 @@ def test_deallocate__more_than_unused_senior_cash__reverts(
     suite, governance, strategist, curator, alice, stake, mint_usdai, reverts
 ):
     vault, registry = suite.vault, suite.registry
-    if registry.vault() != vault.address:
-        registry.setVault(vault, sender=governance)
-    registry.setCuratorApproval(curator, True, sender=governance)
-    stake(alice, 100_000 * USDAI)
-    mint_usdai(curator, 10_000 * WM_UNIT)
-    stack = open_stack(suite, curator, 10_000 * USDAI)
+    stack = _staked_stack(suite, governance, curator, alice, stake, mint_usdai)
     vault.allocate(stack, 40_000 * USDAI, sender=strategist)
     with reverts(registry.StackCapitalInsufficient, stackId=stack, needed=40_001 * USDAI, available=40_000 * USDAI):
         vault.deallocate(stack, 40_001 * USDAI, sender=strategist)
