@@ -248,4 +248,9 @@ def test_empty_stacks__two_thousand_more__vault_gas_unchanged(
     failed = [h.hex() for h in hashes if web3.eth.get_transaction_receipt(h)["status"] != 1]
     assert failed == []
     assert registry.stackCount() == count + 2_000
-    assert gas() == before
+    after = gas()
+    # The ledger's read does not move by a unit of gas. The vault's also reads wM's earner index, whose
+    # cost depends on the time elapsed (seen: +899 gas after the 2,000 transactions); one empty stack
+    # used to cost about 17,500.
+    assert after[2] == before[2]
+    assert abs(after[0] - before[0]) < 2_000 and abs(after[1] - before[1]) < 2_000, (before, after)
