@@ -104,6 +104,7 @@ def test_loan__paid_late_within_grace__performing_then_default_after_grace(
     # The borrower stops paying: period 4 due at 4 x MONTH, delinquent once grace has passed.
     chain.pending_timestamp = ln.start + 4 * MONTH + GRACE
     chain.mine()
+    chain.pending_timestamp = ln.start + 4 * MONTH + GRACE  # the mark in that same last second of grace
     with strict_reverts(book.LoanNotDelinquent):
         book.markDefault(loan_id, sender=keeper)
     travel(2)
