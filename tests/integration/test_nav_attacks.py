@@ -66,15 +66,17 @@ def test_harvest_timing__harvest_before_or_after_deposit__same_shares(
     assert abs(with_harvest - without_harvest) * 10**6 < without_harvest
 
 
-def _staked_stack(suite, governance, curator, alice, stake, mint_usdai):
-    """Alice stakes 100,000 USDai; the curator opens a stack with 10,000 of first-loss capital."""
+def _staked_stack(suite, governance, curator, stake, mint_usdai, stakes, junior):
+    """The ledger wired to the real vault, `stakes` ((holder, USDai), ...) staked, and a stack opened by
+    the curator with `junior` USDai of first-loss capital."""
     vault, registry = suite.vault, suite.registry
     if registry.vault() != vault.address:
         registry.setVault(vault, sender=governance)
     registry.setCuratorApproval(curator, True, sender=governance)
-    stake(alice, 100_000 * USDAI)
-    mint_usdai(curator, 10_000 * WM_UNIT)
-    return open_stack(suite, curator, 10_000 * USDAI)
+    for holder, amount in stakes:
+        stake(holder, amount)
+    mint_usdai(curator, junior // 10**12)
+    return open_stack(suite, curator, junior)
 
 
 def test_deallocate__unused_senior_cash__comes_home_and_serves_the_due_request(
@@ -83,7 +85,7 @@ def test_deallocate__unused_senior_cash__comes_home_and_serves_the_due_request(
     """Revision 1: senior cash a curator never lent sat in the stack while a due request waited
     (`releaseSenior` was vault-only and the vault never called it)."""
     vault = suite.vault
-    stack = _staked_stack(suite, governance, curator, alice, stake, mint_usdai)
+    stack = _staked_stack(suite, governance, curator, stake, mint_usdai, [(alice, 100_000 * USDAI)], 10_000 * USDAI)
     idle = suite.usdai.balanceOf(vault) - vault.reservedAssets()
     vault.allocate(stack, idle, sender=strategist)
 
@@ -111,7 +113,7 @@ def test_deallocate__more_than_unused_senior_cash__reverts(
     suite, governance, strategist, curator, alice, stake, mint_usdai, reverts
 ):
     vault, registry = suite.vault, suite.registry
-    stack = _staked_stack(suite, governance, curator, alice, stake, mint_usdai)
+    stack = _staked_stack(suite, governance, curator, stake, mint_usdai, [(alice, 100_000 * USDAI)], 10_000 * USDAI)
     vault.allocate(stack, 40_000 * USDAI, sender=strategist)
     with reverts(registry.StackCapitalInsufficient, stackId=stack, needed=40_001 * USDAI, available=40_000 * USDAI):
         vault.deallocate(stack, 40_001 * USDAI, sender=strategist)
@@ -132,22 +134,15 @@ def test_allocate_and_deallocate__paused__revert(suite, pauser, strategist, reve
         vault.deallocate(1, USDAI, sender=strategist)
 
 
-
 # ---------------------------------------------------------------- a loss no one has booked yet
 
 
-def _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time):
+def _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai):
     """Alice stakes 300,000 and Bob 100,000; a stack with 20,000 first-loss capital lends 200,000 of
     the vault's senior capital against GPUs appraised at 300,000."""
-    vault, registry = suite.vault, suite.registry
-    if registry.vault() != vault.address:
-        registry.setVault(vault, sender=governance)
-    registry.setCuratorApproval(curator, True, sender=governance)
-    stake(alice, 300_000 * USDAI)
-    stake(bob, 100_000 * USDAI)
-    mint_usdai(curator, 20_000 * WM_UNIT)
-    stack = open_stack(suite, curator, 20_000 * USDAI)
-    vault.allocate(stack, 180_000 * USDAI, sender=strategist)
+    stakes = [(alice, 300_000 * USDAI), (bob, 100_000 * USDAI)]
+    stack = _staked_stack(suite, governance, curator, stake, mint_usdai, stakes, 20_000 * USDAI)
+    suite.vault.allocate(stack, 180_000 * USDAI, sender=strategist)
     rid = mint_receipt(suite, governance, governance, borrower, 300_000 * USDAI, now=chain.pending_timestamp)
     loan = originate(suite, curator, borrower, stack, 200_000 * USDAI, [rid])
     return stack, loan, rid
@@ -161,7 +156,7 @@ def test_stale_book__markdown_then_delinquent__redeemer_gets_the_same_before_or_
     get 50,500 after the mark. Now the re-appraisal is in the price at once, and servicing refuses to
     price on a book that ignores a loan anyone can mark."""
     vault, book = suite.vault, suite.loan_book
-    stack, loan, rid = _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time)
+    stack, loan, rid = _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai)
     boundary = vault.cycleStart(vault.currentCycle() + 1)
     request = vault.requestRedeem(vault.balanceOf(bob), bob, bob, sender=bob).return_value
     price = vault.convertToAssets(USDAI)
@@ -207,7 +202,7 @@ def test_stale_book__claims_stay_open(
 ):
     """A stale book stops pricing, never what is already the holder's: a serviced request is claimed."""
     vault, book = suite.vault, suite.loan_book
-    stack, loan, _ = _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time)
+    stack, loan, _ = _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai)
     boundary = vault.cycleStart(vault.currentCycle() + 1)
     vault.requestRedeem(10_000 * USDAI, bob, bob, sender=bob)
     pin_time(boundary + 1)
@@ -224,7 +219,7 @@ def test_empty_stacks__two_thousand_more__vault_gas_unchanged(
     """Revision 1: the NAV looped over every stack ever created (17,500 gas each); 1,800 empty stacks
     (69,500 gas each to create) bricked deposits and servicing past the block gas limit."""
     vault, registry = suite.vault, suite.registry
-    _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai, pin_time)
+    _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai)
     usdai = suite.usdai
     mint_usdai(alice, 1_000 * WM_UNIT)
     usdai.approve(vault, 2**256 - 1, sender=alice)
