@@ -33,6 +33,7 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
         uint256 maxAppraisalAge;
         uint256 lastId;
         mapping(uint256 => Receipt) records;
+        mapping(uint256 => uint64) casualtyAt;
     }
 
     // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.CaliberReceipt")) - 1)) & ~bytes32(uint256(0xff))
@@ -162,7 +163,20 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
         emit Appraised(id, msg.sender, valueUsdai, timestamp);
         // A pledged receipt's new value reaches its loan, and the vault's price, in this transaction.
         Status status = r.status;
-        if (status == Status.Pledged || status == Status.Liquidating) ILoanBook(_s().registry).onAppraisal(id);
+        if (status == Status.Pledged || status == Status.Liquidating) ILoanBook(_s().registry).onReceiptEvidence(id);
+    }
+
+    /// @inheritdoc ICaliberReceipt
+    function reportCasualty(uint256 id, uint64 occurredAt) external onlyCustodianOf(id) {
+        CaliberReceiptStorage storage $ = _s();
+        Status status = $.records[id].status;
+        if (
+            occurredAt == 0 || occurredAt > block.timestamp || $.casualtyAt[id] != 0 || status == Status.Released
+                || status == Status.Liquidated
+        ) revert CasualtyInvalid(id, occurredAt);
+        $.casualtyAt[id] = occurredAt;
+        emit CasualtyReported(id, msg.sender, occurredAt);
+        if (status == Status.Pledged || status == Status.Liquidating) ILoanBook($.registry).onReceiptEvidence(id);
     }
 
     // ---------------------------------------------------------------- registry
@@ -207,10 +221,25 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
     }
 
     /// @inheritdoc ICaliberReceipt
+    function valuation(uint256 id) external view returns (uint256 valueUsdai, uint64 appraisedAt, uint64 casualtyAt) {
+        CaliberReceiptStorage storage $ = _s();
+        Appraisal storage a = $.records[id].appraisal;
+        return (a.valueUsdai, a.timestamp, $.casualtyAt[id]);
+    }
+
+    /// @inheritdoc ICaliberReceipt
+    function casualty(uint256 id) external view returns (uint64 occurredAt, uint256 coverageUsdai, uint64 policyExpiry) {
+        CaliberReceiptStorage storage $ = _s();
+        Insurance storage policy = $.records[id].insurance;
+        return ($.casualtyAt[id], policy.coverageUsdai, policy.policyExpiry);
+    }
+
+    /// @inheritdoc ICaliberReceipt
     function isFinanceable(uint256 id) public view returns (bool) {
         CaliberReceiptStorage storage $ = _s();
         Receipt storage r = $.records[id];
         if (r.status != Status.Active && r.status != Status.Pledged) return false;
+        if ($.casualtyAt[id] != 0) return false;
         if (r.insurance.policyExpiry <= block.timestamp) return false;
         // A receipt never appraised has timestamp 0: stale by construction.
         uint64 appraisedAt = r.appraisal.timestamp;
@@ -218,19 +247,21 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
     }
 
     /// @inheritdoc ICaliberReceipt
-    function checkPledgeable(uint256 id, address borrower) external view returns (uint256 valueUsdai) {
+    function checkPledgeable(uint256 id, address borrower) external view returns (uint256 valueUsdai, bytes32 assetClass) {
         Receipt storage r = _s().records[id];
         Status status = r.status;
         if (status == Status.Pledged) revert ReceiptAlreadyPledged(id);
         if (status != Status.Active) revert ReceiptNotFinanceable(id, status);
         if (!isFinanceable(id)) {
             // One definition of "financeable" (`isFinanceable`); here only the diagnosis.
+            uint64 lostAt = _s().casualtyAt[id];
+            if (lostAt != 0) revert ReceiptCasualty(id, lostAt);
             if (r.insurance.policyExpiry <= block.timestamp) revert ReceiptInsuranceLapsed(id, r.insurance.policyExpiry);
             revert ReceiptAppraisalStale(id, r.appraisal.timestamp);
         }
         address owner = _ownerOf(id);
         if (owner != borrower) revert ReceiptNotOwned(id, owner, borrower);
-        return r.appraisal.valueUsdai;
+        return (r.appraisal.valueUsdai, keccak256(bytes(r.assetClass)));
     }
 
     /// @inheritdoc ICaliberReceipt

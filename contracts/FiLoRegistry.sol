@@ -261,35 +261,41 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         uint256 stackId,
         address payer,
         uint256 interestPaid,
+        uint256 feesPaid,
         uint256 principalPaid,
         uint256 aprBps,
         uint256 impairmentBefore,
         uint256 impairmentAfter
     ) external onlyLoanBook {
-        FiLoRegistryStorage storage $ = _s();
-        Stack storage st = $.stacks[stackId];
+        Stack storage st = _s().stacks[stackId];
         NavTotals memory n = _open(st);
-        // Shares are taken at the capital before this payment moves it.
-        uint256 total = st.cash + st.principalOutstanding;
-        (uint256 seniorInterest, uint256 fee, uint256 juniorInterest) =
-            WaterfallLib.splitInterest(interestPaid, st.seniorPrincipal, total, st.curatorFeeBps);
-        uint256 seniorPrincipal = WaterfallLib.seniorShare(principalPaid, st.seniorPrincipal, total);
-
         // The checkpoint is rounded down while loans round up: it may fall short, never go negative.
         st.accruedInterest = (st.accruedInterest > interestPaid ? st.accruedInterest - interestPaid : 0).toUint128();
         st.rateSum -= (principalPaid * aprBps).toUint128();
+        uint256 income = interestPaid + feesPaid;
+        _shareRepayment(stackId, st, income, principalPaid);
+        _moveImpairment(stackId, st, impairmentBefore, impairmentAfter);
+        _close(st, n);
+        _s().accountedUsdai += income + principalPaid;
+        _pull(payer, income + principalPaid);
+    }
+
+    /// @dev Shares a repayment's income (interest and fees) and principal between the tranches, at the
+    ///      capital before the payment moves it.
+    function _shareRepayment(uint256 stackId, Stack storage st, uint256 income, uint256 principalPaid) internal {
+        FiLoRegistryStorage storage $ = _s();
+        uint256 total = st.cash + st.principalOutstanding;
+        (uint256 seniorInterest, uint256 fee, uint256 juniorInterest) =
+            WaterfallLib.splitInterest(income, st.seniorPrincipal, total, st.curatorFeeBps);
+        uint256 seniorPrincipal = WaterfallLib.seniorShare(principalPaid, st.seniorPrincipal, total);
         st.principalOutstanding -= principalPaid.toUint128();
         st.seniorPrincipal -= seniorPrincipal.toUint128();
         st.seniorPending += (seniorInterest + seniorPrincipal).toUint128();
         st.cash += (juniorInterest + principalPaid - seniorPrincipal).toUint128();
-        _moveImpairment(stackId, st, impairmentBefore, impairmentAfter);
-        _close(st, n);
         $.claimable[st.curator] += fee;
-        $.accountedUsdai += interestPaid + principalPaid;
         $.totals.returned += seniorPrincipal;
         $.totals.interestPaid += seniorInterest;
-        emit RepaymentSettled(stackId, interestPaid, principalPaid, seniorInterest, fee, seniorPrincipal);
-        _pull(payer, interestPaid + principalPaid);
+        emit RepaymentSettled(stackId, income, principalPaid, seniorInterest, fee, seniorPrincipal);
     }
 
     /// @inheritdoc IFiLoRegistry

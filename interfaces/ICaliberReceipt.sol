@@ -93,6 +93,10 @@ interface ICaliberReceipt is IERC721 {
     error ReceiptAppraisalStale(uint256 id, uint64 appraisedAt);
     /// @notice Thrown when a receipt offered as collateral is not owned by the borrower.
     error ReceiptNotOwned(uint256 id, address owner, address borrower);
+    /// @notice Thrown when a casualty is reported twice, at time zero or in the future, or on a burned receipt.
+    error CasualtyInvalid(uint256 id, uint64 occurredAt);
+    /// @notice Thrown when a receipt offered as collateral has a reported casualty (the hardware is lost).
+    error ReceiptCasualty(uint256 id, uint64 occurredAt);
     /// @notice Thrown when the maximum appraisal age is set to zero.
     error MaxAppraisalAgeInvalid(uint256 maxAge);
 
@@ -108,6 +112,8 @@ interface ICaliberReceipt is IERC721 {
     event InsuranceUpdated(uint256 indexed id, address indexed insurer, bytes32 policyHash, uint256 coverageUsdai, uint64 policyExpiry);
     /// @notice Emitted on every status change.
     event StatusChanged(uint256 indexed id, Status previous, Status current);
+    /// @notice Emitted when the custodian reports the hardware of receipt `id` lost or destroyed at `occurredAt`.
+    event CasualtyReported(uint256 indexed id, address indexed custodian, uint64 occurredAt);
     event RegistryUpdated(address indexed previous, address indexed current);
     event MaxAppraisalAgeUpdated(uint256 previous, uint256 current);
 
@@ -124,6 +130,12 @@ interface ICaliberReceipt is IERC721 {
 
     /// @notice Restates the insurance of receipt `id`. Only the receipt's custodian, holding `CUSTODIAN_ROLE`.
     function updateInsurance(uint256 id, Insurance calldata insurance) external;
+
+    /// @notice Reports that the hardware of receipt `id` was lost or destroyed at `occurredAt` (not in the
+    ///         future; once). Only the receipt's custodian, holding `CUSTODIAN_ROLE`. A pledged receipt's
+    ///         loan is re-valued at once (the receipt now supports nothing); the insurer's payout is
+    ///         recorded on the loan book (`ILoanBook.recordInsurancePayout`).
+    function reportCasualty(uint256 id, uint64 occurredAt) external;
 
     /// @notice Posts a valuation of receipt `id` made at `timestamp` (strictly after the previous one,
     ///         not in the future). Needs `APPRAISER_ROLE`.
@@ -166,12 +178,19 @@ interface ICaliberReceipt is IERC721 {
         view
         returns (Status status, uint256 valueUsdai, uint64 appraisedAt, uint64 policyExpiry);
 
-    /// @notice True when receipt `id` is Active or Pledged, insured past now and appraised within `maxAppraisalAge`.
+    /// @notice What the loan book values a receipt on: appraised value and time, casualty time (0: none).
+    function valuation(uint256 id) external view returns (uint256 valueUsdai, uint64 appraisedAt, uint64 casualtyAt);
+
+    /// @notice What an insurance payout is checked against: casualty time (0: none), coverage, policy expiry.
+    function casualty(uint256 id) external view returns (uint64 occurredAt, uint256 coverageUsdai, uint64 policyExpiry);
+
+    /// @notice True when receipt `id` is Active or Pledged, without a reported casualty, insured past now and appraised within `maxAppraisalAge`.
     function isFinanceable(uint256 id) external view returns (bool);
 
     /// @notice Reverts unless receipt `id` is Active, financeable and owned by `borrower`, naming the first
-    ///         check that fails; returns its appraised value. The FiLo registry calls it for each collateral.
-    function checkPledgeable(uint256 id, address borrower) external view returns (uint256 valueUsdai);
+    ///         check that fails; returns its appraised value and `keccak256(bytes(assetClass))`. The loan
+    ///         book calls it for each collateral.
+    function checkPledgeable(uint256 id, address borrower) external view returns (uint256 valueUsdai, bytes32 assetClass);
 
     /// @notice True when `serial` is in the serials Merkle tree of receipt `id`
     ///         (leaf = keccak256(bytes.concat(keccak256(abi.encode(serial)))), OpenZeppelin StandardMerkleTree).

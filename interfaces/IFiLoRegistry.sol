@@ -200,14 +200,16 @@ interface IFiLoRegistry is ISeniorCapital {
     ///         beyond the stack's cash, or if junior capital would fall below the first-loss minimum.
     function lend(uint256 stackId, address borrower, uint256 principal, uint256 aprBps) external;
 
-    /// @notice Pulls `interestPaid + principalPaid` from `payer` (who approved the ledger) and shares it:
-    ///         interest pro rata to capital (the curator's fee from the senior part), the senior share of
-    ///         principal back to the vault. `impairmentAfter` is the loan's new impairment,
-    ///         `impairmentBefore` its previous one.
+    /// @notice Pulls `interestPaid + feesPaid + principalPaid` from `payer` (who approved the ledger) and
+    ///         shares it: interest and fees (penalty interest, prepayment fees) pro rata to capital (the
+    ///         curator's fee from the senior part), the senior share of principal back to the vault. Only
+    ///         `interestPaid` settles the stack's accrued interest: fees were never accrued.
+    ///         `impairmentAfter` is the loan's new impairment, `impairmentBefore` its previous one.
     function settleRepayment(
         uint256 stackId,
         address payer,
         uint256 interestPaid,
+        uint256 feesPaid,
         uint256 principalPaid,
         uint256 aprBps,
         uint256 impairmentBefore,

@@ -1,20 +1,26 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ICreditTerms} from "./ICreditPolicy.sol";
+
 /// @title ILoanBook
 /// @notice The FiLo loan book: GPU loans of the ledger's stacks, the CALIBER receipts securing them (in
 ///         escrow here), their schedules, delinquency, default and liquidation. It never holds USDai:
 ///         every cash flow is settled by the ledger (`IFiLoRegistry`), which pulls repayments and
 ///         recoveries from the payer (who approves the ledger) and pays principal to the borrower.
+///      A loan exists only on terms its borrower signed, checked and spent by the credit policy
+///      (`ICreditPolicy`): a standing `setApprovalForAll` on CALIBER lets the book move the receipts, it
+///      is not consent to a loan. The policy also walks the whole schedule against the depreciation
+///      curve of each pledged asset class: repayment must outpace depreciation.
 /// @dev Carrying value follows the evidence. A loan's collateral is worth its receipts' latest
 ///      appraisals less the liquidation cost (`liquidationCostBps`), an appraisal older than CALIBER's
 ///      `maxAppraisalAge` also less `staleHaircutBps`; the loan is impaired by whatever of its principal
 ///      that value does not cover. A new appraisal reaches the ledger (and the vault's price) in the
-///      same transaction (CALIBER calls `onAppraisal`). What only time changes (a due date passing
+///      same transaction (CALIBER calls `onReceiptEvidence`). What only time changes (a due date passing
 ///      its grace period, an appraisal turning stale) is found in O(1) from a due-date index: the
 ///      ledger's `navState` reports the earliest such moment and the vault refuses to price from
 ///      then until someone marks the loan (`markDefault`, `refreshCollateral`).
-interface ILoanBook {
+interface ILoanBook is ICreditTerms {
     // ---------------------------------------------------------------- types
 
     enum LoanStatus {
@@ -31,6 +37,10 @@ interface ILoanBook {
         uint256 liquidationCostBps; // recovery value = appraisals x (1 - liquidationCostBps) (*default* 3000)
         uint256 gracePeriod; // seconds a loan may run behind schedule (*default* 30 days)
         uint256 staleHaircutBps; // what a stale appraisal loses on top (*default* 10000: it supports nothing)
+        uint256 maintenanceLtvBps; // above it (on the latest evidence) a loan is in margin call (*default* 8500)
+        uint256 curePeriod; // seconds a margin call may stay uncured (*default* 14 days)
+        uint256 penaltyBps; // APR added on overdue installments (*default* 500)
+        uint256 recoveryPeriod; // a liquidation may close this long after default even if receipts are unsold (*default* 180 days)
     }
 
     struct Loan {
@@ -46,6 +56,7 @@ interface ILoanBook {
         uint256 payment;
         uint256 outstanding;
         uint256 interestAccrued;
+        // Interest and principal paid (penalties and prepayment fees are not part of the schedule).
         uint256 totalPaid;
         uint256 impairment;
         uint256 recovered;
@@ -61,12 +72,27 @@ interface ILoanBook {
         // Hour bucket under which the loan sits in the due-date index (0: not indexed).
         uint256 deadlineBucket;
         uint256[] receiptIds;
+        // Penalty interest accrued on overdue installments and not yet paid.
+        uint256 penaltyAccrued;
+        uint256 prepaymentFeeBps;
+        // The schedule in force: re-amortized by a prepayment over the periods left after due date
+        // `rebaseIndex`, from `rebaseBalance`, when `rebasePaid` had been paid (all 0/principal at origination).
+        uint256 rebaseIndex;
+        uint256 rebaseBalance;
+        uint256 rebasePaid;
+        // Appraisals behind the loan as last evidenced (stale ones haircut, casualties at zero): the LTV basis.
+        uint256 appraisalTotal;
+        // When the open margin call started (0: none), and when the loan was marked defaulted.
+        uint256 marginCallAt;
+        uint256 defaultedAt;
     }
 
     // ---------------------------------------------------------------- errors
 
     /// @notice Thrown when a configuration address is zero.
     error AddressZero();
+    // The consent and depreciation errors of `ICreditTerms` are raised by the credit policy and bubble
+    // up through `originateLoan`.
     /// @notice Thrown when an amount argument is zero.
     error AmountZero();
     /// @notice Thrown when a risk parameter is out of range.
@@ -103,10 +129,24 @@ interface ILoanBook {
     error LoanNotDelinquent(uint256 loanId);
     /// @notice Thrown when the caller may not close this liquidation (only the stack's curator or governance).
     error LiquidationCloserInvalid(uint256 loanId, address caller);
-    /// @notice Thrown when `onAppraisal` is called by anyone but the receipt contract.
+    /// @notice Thrown when `onReceiptEvidence` is called by anyone but the receipt contract.
     error CallerNotCaliber(address caller);
-    /// @notice Thrown when a caller other than the ledger asks for a stack scan.
-    error CallerNotLedger(address caller);
+    /// @notice Thrown when the signed prepayment fee is not the stack's current fee.
+    error PrepaymentFeeMismatch(uint256 stackId, uint256 signed, uint256 current);
+    /// @notice Thrown when a stack's prepayment fee is set above `MAX_PREPAYMENT_FEE_BPS`.
+    error PrepaymentFeeInvalid(uint256 feeBps);
+    /// @notice Thrown when someone other than the loan's borrower acts as its borrower.
+    error BorrowerOnly(uint256 loanId, address caller);
+    /// @notice Thrown when a receipt does not secure this loan.
+    error ReceiptNotInLoan(uint256 receiptId, uint256 loanId);
+    /// @notice Thrown when an insurance payout is recorded for a receipt without a reported casualty.
+    error CasualtyNotReported(uint256 receiptId);
+    /// @notice Thrown when the casualty happened after the policy expired: the policy does not pay.
+    error CasualtyAfterPolicyExpiry(uint256 receiptId, uint64 occurredAt, uint64 policyExpiry);
+    /// @notice Thrown when the payouts recorded for a receipt would exceed its policy's coverage.
+    error InsuranceCoverageExceeded(uint256 receiptId, uint256 paidAfter, uint256 coverage);
+    /// @notice Thrown when a liquidation is closed while a receipt is unsold and the recovery period runs.
+    error LiquidationOpen(uint256 loanId, uint256 closableAt);
 
     // ---------------------------------------------------------------- events
 
@@ -130,6 +170,19 @@ interface ILoanBook {
     /// @notice The loan's next markable moment (0: none): a keeper marks it from then on.
     event LoanDeadlineUpdated(uint256 indexed loanId, uint256 deadline);
     event RecoveryRecorded(uint256 indexed loanId, address indexed payer, uint256 amount);
+    /// @notice An insurer's payout for a casualty on `receiptId` reached the loan (a repayment while it
+    ///         performs, a recovery once defaulted).
+    event InsurancePayout(uint256 indexed loanId, uint256 indexed receiptId, address indexed payer, uint256 amount);
+    /// @notice Penalty interest and a prepayment fee paid by a repayment (shared like interest).
+    event LoanFeesPaid(uint256 indexed loanId, uint256 penaltyPaid, uint256 prepaymentFee);
+    /// @notice A prepayment re-amortized the periods after due date `fromPeriod` at a new level payment.
+    event LoanReamortized(uint256 indexed loanId, uint256 fromPeriod, uint256 balance, uint256 payment);
+    /// @notice The loan's LTV went above `maintenanceLtvBps`: cure by `curableUntil` or default.
+    event MarginCalled(uint256 indexed loanId, uint256 outstanding, uint256 appraisalTotal, uint256 curableUntil);
+    event MarginCallCured(uint256 indexed loanId);
+    event ReceiptsPledged(uint256 indexed loanId, uint256[] receiptIds);
+    event PrepaymentFeeUpdated(uint256 indexed stackId, uint256 feeBps);
+
     event LiquidationClosed(uint256 indexed loanId, uint256 indexed stackId);
 
     // ---------------------------------------------------------------- governance
@@ -140,33 +193,50 @@ interface ILoanBook {
 
     // ---------------------------------------------------------------- curator
 
-    /// @notice Lends `principal` from the stack's cash to `borrower` against `receiptIds`, which are pulled
-    ///         into escrow (the borrower must have approved the book on the receipt contract).
-    /// @dev Checks: approved curator of the stack; terms in range; every receipt financeable, owned by the
-    ///      borrower and not pledged; principal <= maxLtvBps x appraisals; then the ledger checks the
-    ///      stack's cash and first-loss capital and pays the borrower.
+    /// @notice Lends `terms.principal` from the stack's cash to `terms.borrower`, who signed `terms`
+    ///         (`signature`: EIP-712 on the credit policy's domain, or ERC-1271 for a contract borrower),
+    ///         against `terms.receiptIds`,
+    ///         pulled into escrow (the borrower also approves the book on the receipt contract). Only the
+    ///         stack's approved curator.
+    /// @dev Checks: curator; terms in range; prepayment fee = the stack's; the policy's deadline, nonce
+    ///      (unused, not cancelled) and signature; every receipt financeable, owned by the borrower and not pledged;
+    ///      principal <= maxLtvBps x appraisals; after every due date the scheduled balance <= maxLtvBps x
+    ///      the appraisals depreciated along their class curves; then the ledger checks the stack's cash
+    ///      and first-loss capital (and pause) and pays the borrower.
     /// @return loanId The new loan id (starting at 1).
-    function originateLoan(
-        uint256 stackId,
-        address borrower,
-        uint256 principal,
-        uint256 aprBps,
-        uint256 periods,
-        uint256 periodLength,
-        uint256[] calldata receiptIds
-    ) external returns (uint256 loanId);
+    function originateLoan(LoanTerms calldata terms, bytes calldata signature) external returns (uint256 loanId);
 
-    /// @notice Closes the liquidation of a defaulted loan (see `IFiLoRegistry.settleLiquidation`). Only the
-    ///         stack's curator or governance.
+    /// @notice Sets the fee (bps of the principal prepaid) that loans originated from now on in the stack
+    ///         charge on prepayments; at most `MAX_PREPAYMENT_FEE_BPS`. Only the stack's curator.
+    function setPrepaymentFee(uint256 stackId, uint256 feeBps) external;
+
+    /// @notice Closes the liquidation of a defaulted loan (see `IFiLoRegistry.settleLiquidation`) once
+    ///         every pledged receipt is sold (Liquidated) or `recoveryPeriod` has passed since the
+    ///         default. Only the stack's curator or governance.
     function closeLiquidation(uint256 loanId) external;
+
+    // ---------------------------------------------------------------- borrower
+
+    /// @notice Pledges more receipts to an active loan (the borrower's own transaction is its consent),
+    ///         for instance to cure a margin call.
+    function pledgeReceipts(uint256 loanId, uint256[] calldata receiptIds) external;
 
     // ---------------------------------------------------------------- anyone
 
-    /// @notice Pays up to `amount` USDai on loan `loanId`: accrued interest first, then principal; only what
-    ///         is owed is pulled (by the ledger: approve the ledger). Full repayment returns the receipts.
+    /// @notice Pays up to `amount` USDai on loan `loanId`: accrued interest, then penalty interest, then the
+    ///         principal the schedule asks for up to its next due date; what is left prepays principal
+    ///         (less the loan's prepayment fee) and re-amortizes the remaining periods at a lower level
+    ///         payment. Only what is owed is pulled (by the ledger: approve the ledger). Full repayment
+    ///         returns the receipts. Paying down a margin call's LTV cures it.
     function repay(uint256 loanId, uint256 amount) external returns (uint256 interestPaid, uint256 principalPaid);
 
-    /// @notice Marks a loan defaulted when it is behind schedule by more than the grace period: it stops
+    /// @notice Records an insurer's payout for a custodian-reported casualty on `receiptId` of loan
+    ///         `loanId`, pulled from the caller: at most the policy's coverage in total, only for a loss
+    ///         before the policy's expiry. A performing loan is repaid with it, a defaulted one recovers it.
+    function recordInsurancePayout(uint256 loanId, uint256 receiptId, uint256 amount) external;
+
+    /// @notice Marks a loan defaulted when it is behind schedule by more than the grace period, or in a
+    ///         margin call uncured for longer than the cure period: it stops
     ///         accruing, is carried at its collateral's recovery value and its receipts go to Liquidating.
     ///         Permissionless.
     function markDefault(uint256 loanId) external;
@@ -178,13 +248,18 @@ interface ILoanBook {
     /// @notice Pulls `amount` USDai from the caller as a recovery on a defaulted loan (sale proceeds).
     function recordRecovery(uint256 loanId, uint256 amount) external;
 
-    /// @notice Called by CALIBER when a receipt is appraised: a pledged receipt's loan is re-valued at once.
-    function onAppraisal(uint256 receiptId) external;
+    /// @notice Called by CALIBER when a pledged receipt is appraised or suffers a casualty: its loan is
+    ///         re-valued at once.
+    function onReceiptEvidence(uint256 receiptId) external;
 
     // ---------------------------------------------------------------- views
 
     /// @notice Principal outstanding and interest owed now on a loan.
     function loanDebt(uint256 loanId) external view returns (uint256 outstanding, uint256 interest);
+
+    /// @notice What a payment now would settle before any prepayment: interest, penalty interest, and the
+    ///         principal the schedule asks for up to its next due date.
+    function amountDue(uint256 loanId) external view returns (uint256 interest, uint256 penalty, uint256 principal);
 
     /// @notice True when `markDefault(loanId)` would succeed now.
     function isDelinquent(uint256 loanId) external view returns (bool);
@@ -193,7 +268,9 @@ interface ILoanBook {
     ///         `MAX_OPEN_LOANS_PER_STACK`.
     function hasDelinquency(uint256 stackId) external view returns (bool);
 
-    /// @notice The loan's schedule after `k` on-time payments: remaining principal and cumulative payments.
+    /// @notice The schedule in force after due date `k`: remaining principal and cumulative scheduled
+    ///         payments (interest and principal). After a re-amortization, `k` before it reads as the
+    ///         re-amortization point.
     function scheduleAt(uint256 loanId, uint256 k) external view returns (uint256 balance, uint256 paidTotal);
 
     /// @notice The moment loan `loanId` next becomes markable (0 if never).
@@ -208,6 +285,11 @@ interface ILoanBook {
     function loanOfReceipt(uint256 receiptId) external view returns (uint256);
     function openLoans(uint256 stackId) external view returns (uint256[] memory);
     function riskParams() external view returns (RiskParams memory);
+    function prepaymentFeeOf(uint256 stackId) external view returns (uint256);
+    /// @notice Insurance payouts recorded for a receipt so far.
+    function insurancePaid(uint256 receiptId) external view returns (uint256);
+    /// @notice The credit policy (`ICreditPolicy`) that checks and spends borrowers' consent.
+    function policy() external view returns (address);
     function ledger() external view returns (address);
     function caliber() external view returns (address);
 }

@@ -7,7 +7,7 @@ required on live networks (never hard-coded). A live network asks for confirmati
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ def _param_options(func: Any) -> Any:
     """One `--<name>` option per initializer parameter, defaulting to PROTOCOL.md's defaults."""
     for f in reversed(fields(Params)):
         default = f.default
+        if default is MISSING:
+            continue  # structured parameters (depreciation curves): PROTOCOL.md's defaults
         func = click.option(
             f"--{f.name.replace('_', '-')}", f.name, type=int, default=default, show_default=True
         )(func)

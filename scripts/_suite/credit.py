@@ -1,9 +1,15 @@
-"""Credit-side actions shared by the demo, the benchmarks and the integration tests: custody
-receipts minted and appraised, stacks opened with first-loss capital, loans originated."""
+"""Credit-side actions shared by the demo, the benchmarks, the `loan` CLI and the tests: custody
+receipts minted and appraised, stacks opened with first-loss capital, loan terms signed by their
+borrower (EIP-712 on the credit policy's domain) and originated."""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass, replace
 from typing import Any
+
+from ape import chain
+from eth_account.messages import encode_typed_data
 
 from scripts._suite.deployment import DAY, USDAI, Suite
 
@@ -37,13 +43,121 @@ def open_stack(
     return stack_id
 
 
+# ---------------------------------------------------------------- signed terms
+
+DOMAIN_NAME = "GPU Yield Credit Policy"
+DOMAIN_VERSION = "1"
+TERMS_FIELDS = [
+    ("stackId", "uint256"),
+    ("borrower", "address"),
+    ("principal", "uint256"),
+    ("aprBps", "uint256"),
+    ("periods", "uint256"),
+    ("periodLength", "uint256"),
+    ("prepaymentFeeBps", "uint256"),
+    ("receiptIds", "uint256[]"),
+    ("deadline", "uint256"),
+    ("nonce", "uint256"),
+]
+
+
+@dataclass(frozen=True)
+class LoanTerms:
+    """What a borrower signs (`ICreditTerms.LoanTerms`)."""
+
+    stack_id: int
+    borrower: str
+    principal: int
+    apr_bps: int
+    periods: int
+    period_length: int
+    prepayment_fee_bps: int
+    receipt_ids: tuple[int, ...]
+    deadline: int
+    nonce: int
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The struct as the contracts take it."""
+        return (
+            self.stack_id, self.borrower, self.principal, self.apr_bps, self.periods, self.period_length,
+            self.prepayment_fee_bps, list(self.receipt_ids), self.deadline, self.nonce,
+        )
+
+    def message(self) -> dict[str, Any]:
+        return dict(zip([name for name, _ in TERMS_FIELDS], self.as_tuple()))
+
+    def but(self, **changes: Any) -> LoanTerms:
+        """The same terms with some fields changed (a curator's other terms, in tests)."""
+        return replace(self, **changes)
+
+
+def new_nonce() -> int:
+    """A fresh nonce: any unused number works, so a random 64-bit one never collides in practice."""
+    return secrets.randbits(64)
+
+
+def typed_data(policy_address: str, chain_id: int, terms: LoanTerms) -> dict[str, Any]:
+    """The EIP-712 document a borrower signs (what a wallet shows)."""
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "LoanTerms": [{"name": name, "type": kind} for name, kind in TERMS_FIELDS],
+        },
+        "primaryType": "LoanTerms",
+        "domain": {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": chain_id,
+            "verifyingContract": str(policy_address),
+        },
+        "message": terms.message(),
+    }
+
+
+def sign_terms(signer: Any, policy: Any, terms: LoanTerms) -> bytes:
+    """`signer`'s EIP-712 signature (65 bytes, r || s || v) of `terms` for the credit policy `policy`."""
+    signable = encode_typed_data(full_message=typed_data(policy.address, chain.chain_id, terms))
+    signature = signer.sign_message(signable)
+    if signature is None:
+        raise ValueError(f"account {signer} cannot sign typed data")
+    return bytes(signature.encode_rsv())
+
+
+def loan_terms(
+    suite: Suite, borrower: Any, stack_id: int, principal: int, receipts: list[int], *,
+    apr_bps: int = 1500, periods: int = 36, period_length: int = MONTH, valid_for: int = DAY,
+    nonce: int | None = None,
+) -> LoanTerms:
+    """Terms at the stack's current prepayment fee, valid for `valid_for` seconds from the chain's now."""
+    return LoanTerms(
+        stack_id=stack_id,
+        borrower=str(borrower.address if hasattr(borrower, "address") else borrower),
+        principal=principal,
+        apr_bps=apr_bps,
+        periods=periods,
+        period_length=period_length,
+        prepayment_fee_bps=int(suite.loan_book.prepaymentFeeOf(stack_id)),
+        receipt_ids=tuple(receipts),
+        deadline=chain.pending_timestamp + valid_for,
+        nonce=new_nonce() if nonce is None else nonce,
+    )
+
+
 def originate(
     suite: Suite, curator: Any, borrower: Any, stack_id: int, principal: int, receipts: list[int], *,
     apr_bps: int = 1500, periods: int = 36, period_length: int = MONTH,
 ) -> int:
-    """Pledges `receipts` (the borrower approves the loan book) and lends `principal` to `borrower`."""
-    suite.caliber.setApprovalForAll(suite.loan_book, True, sender=borrower)
-    tx = suite.loan_book.originateLoan(
-        stack_id, borrower, principal, apr_bps, periods, period_length, receipts, sender=curator
+    """The borrower signs the terms and lets the book take `receipts`; the curator originates."""
+    terms = loan_terms(
+        suite, borrower, stack_id, principal, receipts, apr_bps=apr_bps, periods=periods,
+        period_length=period_length,
     )
+    signature = sign_terms(borrower, suite.credit_policy, terms)
+    suite.caliber.setApprovalForAll(suite.loan_book, True, sender=borrower)
+    tx = suite.loan_book.originateLoan(terms.as_tuple(), signature, sender=curator)
     return int(tx.return_value)

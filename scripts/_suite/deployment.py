@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ape import project
+from eth_utils import keccak
 
 from scripts._suite.build import ensure_fresh_build
 
@@ -55,19 +56,38 @@ class Params:
     filo_grace_period: int = 30 * DAY
     # What a stale appraisal loses on top of the liquidation cost: 100% (it supports nothing).
     filo_stale_haircut_bps: int = 10_000
+    filo_maintenance_ltv_bps: int = 8500
+    filo_cure_period: int = 14 * DAY
+    filo_penalty_bps: int = 500
+    filo_recovery_period: int = 180 * DAY
+    # Residual value of an appraisal after k months (bps), per CALIBER asset class: GPUs lose 2% of
+    # their appraised value a month, down to a 20% floor (the last entry holds beyond).
+    depreciation_curves: dict[str, tuple[int, ...]] = field(
+        default_factory=lambda: {"GPU": tuple(max(2_000, BPS - 200 * k) for k in range(41))}
+    )
 
     def stack_rules(self) -> tuple[int, int]:
         """FiLoRegistry's StackRules tuple (minFirstLossBps, maxCuratorFeeBps)."""
         return (self.filo_min_first_loss_bps, self.filo_max_curator_fee_bps)
 
-    def book_risk(self) -> tuple[int, int, int, int]:
-        """LoanBook's RiskParams tuple (maxLtvBps, liquidationCostBps, gracePeriod, staleHaircutBps)."""
+    def book_risk(self) -> tuple[int, ...]:
+        """LoanBook's RiskParams tuple (maxLtvBps, liquidationCostBps, gracePeriod, staleHaircutBps,
+        maintenanceLtvBps, curePeriod, penaltyBps, recoveryPeriod)."""
         return (
             self.filo_max_ltv_bps,
             self.filo_liquidation_cost_bps,
             self.filo_grace_period,
             self.filo_stale_haircut_bps,
+            self.filo_maintenance_ltv_bps,
+            self.filo_cure_period,
+            self.filo_penalty_bps,
+            self.filo_recovery_period,
         )
+
+
+def asset_class_key(asset_class: str) -> bytes:
+    """How the credit policy names a CALIBER asset class: keccak256(bytes(assetClass))."""
+    return keccak(text=asset_class)
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,7 @@ class Suite:
     caliber: Any
     registry: Any
     loan_book: Any
+    credit_policy: Any
     venue: Any = None
     proxy_admins: dict[str, str] = field(default_factory=dict)
     implementations: dict[str, str] = field(default_factory=dict)
@@ -145,6 +166,7 @@ class Suite:
             "CaliberReceipt": self.caliber.address,
             "FiLoRegistry": self.registry.address,
             "LoanBook": self.loan_book.address,
+            "CreditPolicy": self.credit_policy.address,
         }
         if self.venue is not None:
             contracts["localSwapVenue"] = self.venue.address
@@ -264,9 +286,16 @@ def deploy_suite(
     registry, suite_impls["FiLoRegistry"], admins["FiLoRegistry"] = deploy_proxy(
         project.FiLoRegistry, deployer, governance, [deployer, usdai, vault, params.stack_rules()]
     )
-    loan_book, suite_impls["LoanBook"], admins["LoanBook"] = deploy_proxy(
-        project.LoanBook, deployer, governance, [deployer, registry, caliber, params.book_risk()]
+    # Borrower consent and depreciation curves: checked by the credit policy for the loan book.
+    policy, suite_impls["CreditPolicy"], admins["CreditPolicy"] = deploy_proxy(
+        project.CreditPolicy, deployer, governance, [deployer]
     )
+    loan_book, suite_impls["LoanBook"], admins["LoanBook"] = deploy_proxy(
+        project.LoanBook, deployer, governance, [deployer, registry, caliber, policy, params.book_risk()]
+    )
+    policy.setLoanBook(loan_book, sender=deployer)
+    for asset_class, curve in params.depreciation_curves.items():
+        policy.setDepreciationCurve(asset_class_key(asset_class), list(curve), sender=deployer)
     registry.setLoanBook(loan_book, sender=deployer)
     caliber.setRegistry(loan_book, sender=deployer)
     vault.setRegistry(registry, sender=deployer)
@@ -295,6 +324,7 @@ def deploy_suite(
         caliber=caliber,
         registry=registry,
         loan_book=loan_book,
+        credit_policy=policy,
         venue=venue,
         proxy_admins=admins,
         implementations=suite_impls,
@@ -315,6 +345,7 @@ ROLE_GRANTS: dict[str, list[tuple[str, str]]] = {
     "caliber": [("PAUSER_ROLE", "pauser"), ("CUSTODIAN_ROLE", "custodian"), ("APPRAISER_ROLE", "appraiser")],
     "registry": [("PAUSER_ROLE", "pauser"), ("CURATOR_ADMIN_ROLE", "curator_admin")],
     "loan_book": [],
+    "credit_policy": [],
 }
 
 

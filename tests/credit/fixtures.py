@@ -15,20 +15,27 @@ from typing import Any
 import pytest
 from ape import chain, project
 
-from scripts._suite.deployment import DAY, USDAI
+from scripts._suite.credit import LoanTerms, new_nonce, sign_terms
+from scripts._suite.deployment import DAY, USDAI, asset_class_key
 from tests.support import strict_reverts
 
 YEAR = 365 * DAY
 MONTH = 30 * DAY
 
 # FiLoRegistry.StackRules(minFirstLossBps, maxCuratorFeeBps) and LoanBook.RiskParams(maxLtvBps,
-# liquidationCostBps, gracePeriod, staleHaircutBps) as the launch sets them.
+# liquidationCostBps, gracePeriod, staleHaircutBps, maintenanceLtvBps, curePeriod, penaltyBps,
+# recoveryPeriod) as the launch sets them.
 STACK_RULES = (1000, 2000)
-RISK_DEFAULTS = (7000, 3000, 30 * DAY, 10_000)
+RISK_DEFAULTS = (7000, 3000, 30 * DAY, 10_000, 8500, 14 * DAY, 500, 180 * DAY)
 # The credit unit tests run loans for months without re-appraising, as revision 1 did: there a stale
-# appraisal costs nothing (staleHaircutBps 0). Stale appraisals at the launch default (100%) have their
-# own tests (tests/unit/filo/test_valuation.py, tests/integration/test_nav_attacks.py).
-RISK_NO_STALE_HAIRCUT = (7000, 3000, 30 * DAY, 0)
+# appraisal costs nothing (staleHaircutBps 0), and late payments pay no penalty (penaltyBps 0), so that
+# their amounts are the schedule's. Stale appraisals and penalties at the launch defaults have their own
+# tests (tests/unit/filo/test_valuation.py, test_penalty.py, tests/integration/test_nav_attacks.py).
+RISK_NO_STALE_HAIRCUT = (7000, 3000, 30 * DAY, 0, 8500, 14 * DAY, 0, 180 * DAY)
+# The unit tests' receipts are of class "GPU"; their schedules are not bound by depreciation (a flat
+# curve) unless a test sets one (tests/unit/filo/test_depreciation.py).
+GPU_CLASS = asset_class_key("GPU")
+FLAT_CURVE = [10_000]
 MAX_APPRAISAL_AGE = 90 * DAY
 
 # LoanStatus / receipt Status as the contracts number them.
@@ -112,6 +119,7 @@ def credit(
     registry.setCuratorApproval(curator, True, sender=governance)
     registry.setCuratorApproval(curator2, True, sender=governance)
     book.setRiskParams(RISK_NO_STALE_HAIRCUT, sender=governance)
+    project.CreditPolicy.at(book.policy()).setDepreciationCurve(GPU_CLASS, FLAT_CURVE, sender=governance)
     for owner in (borrower, borrower2):
         caliber.setApprovalForAll(book, True, sender=owner)
     return caliber, registry, book
@@ -135,6 +143,48 @@ def book(credit: tuple[Any, Any, Any]) -> Any:
 
 
 @pytest.fixture(scope="session")
+def policy(book: Any) -> Any:
+    """The credit policy: borrower consent and depreciation curves."""
+    return project.CreditPolicy.at(book.policy())
+
+
+@pytest.fixture(scope="session")
+def sign(policy: Any) -> Callable[..., tuple[LoanTerms, bytes]]:
+    """`sign(stack_id, borrower, principal, receipts, apr_bps=1200, periods=36, period_length=MONTH,
+    fee_bps=0, deadline=None, nonce=None, signer=None)` -> (terms, signature): terms the borrower (or
+    `signer`) signed, valid for a day by default."""
+
+    def _sign(
+        stack_id: int,
+        borrower_: Any,
+        principal: int,
+        receipts: list[int],
+        apr_bps: int = 1200,
+        periods: int = 36,
+        period_length: int = MONTH,
+        fee_bps: int = 0,
+        deadline: int | None = None,
+        nonce: int | None = None,
+        signer: Any = None,
+    ) -> tuple[LoanTerms, bytes]:
+        terms = LoanTerms(
+            stack_id=stack_id,
+            borrower=str(borrower_.address if hasattr(borrower_, "address") else borrower_),
+            principal=principal,
+            apr_bps=apr_bps,
+            periods=periods,
+            period_length=period_length,
+            prepayment_fee_bps=fee_bps,
+            receipt_ids=tuple(receipts),
+            deadline=now() + DAY if deadline is None else deadline,
+            nonce=new_nonce() if nonce is None else nonce,
+        )
+        return terms, sign_terms(signer or borrower_, policy, terms)
+
+    return _sign
+
+
+@pytest.fixture(scope="session")
 def harness(deployer: Any) -> Any:
     return project.CreditMathHarness.deploy(sender=deployer)
 
@@ -153,19 +203,25 @@ def insurance(
     )
 
 
-def mint_params(quantity: int = 8, model: str = "NVIDIA H100 SXM5", expiry: int | None = None) -> tuple:
+def mint_params(
+    quantity: int = 8, model: str = "NVIDIA H100 SXM5", expiry: int | None = None, asset_class: str = "GPU",
+    coverage: int = 10_000_000 * USDAI,
+) -> tuple:
     # (facilityId, assetClass, model, quantity, serialsRoot, legalDocHash, insurance)
-    return (b"\x0f" * 32, "GPU", model, quantity, b"\x5e" * 32, b"\x1e" * 32, insurance(expiry))
+    return (b"\x0f" * 32, asset_class, model, quantity, b"\x5e" * 32, b"\x1e" * 32, insurance(expiry, coverage))
 
 
 @pytest.fixture(scope="session")
 def make_receipt(caliber: Any, custodian: Any, appraiser: Any, borrower: Any) -> Callable[..., int]:
-    """`make_receipt(value, owner=borrower, appraise=True, expiry=None)` -> receipt id, appraised now."""
+    """`make_receipt(value, owner=borrower, appraise=True, expiry=None, asset_class="GPU",
+    coverage=10M USDai)` -> receipt id, appraised now."""
 
     def _make(
-        value: int = 1_000_000 * USDAI, owner: Any = None, appraise: bool = True, expiry: int | None = None
+        value: int = 1_000_000 * USDAI, owner: Any = None, appraise: bool = True, expiry: int | None = None,
+        asset_class: str = "GPU", coverage: int = 10_000_000 * USDAI,
     ) -> int:
-        tx = caliber.mint(owner or borrower, mint_params(expiry=expiry), sender=custodian)
+        params = mint_params(expiry=expiry, asset_class=asset_class, coverage=coverage)
+        tx = caliber.mint(owner or borrower, params, sender=custodian)
         receipt_id = tx.return_value
         if appraise:
             caliber.appraise(receipt_id, value, now(), sender=appraiser)
@@ -240,7 +296,7 @@ def make_stack(
 
 @pytest.fixture(scope="session")
 def originate(
-    book: Any, curator: Any, borrower: Any, make_receipt: Callable[..., int]
+    book: Any, curator: Any, borrower: Any, make_receipt: Callable[..., int], sign: Callable[..., Any]
 ) -> Callable[..., int]:
     """`originate(stack_id, principal, apr_bps=1200, periods=36, period_length=MONTH, receipts=None,
     borrower=borrower, curator=curator)` -> loan id; by default one receipt appraised at principal / 0.7."""
@@ -258,9 +314,11 @@ def originate(
         who = borrower_ or borrower
         if receipts is None:
             receipts = [make_receipt(-(-principal * 10_000 // 7000), owner=who)]
-        tx = book.originateLoan(
-            stack_id, who, principal, apr_bps, periods, period_length, receipts, sender=curator_ or curator
+        terms, signature = sign(
+            stack_id, who, principal, receipts, apr_bps, periods, period_length,
+            fee_bps=int(book.prepaymentFeeOf(stack_id)),
         )
+        tx = book.originateLoan(terms.as_tuple(), signature, sender=curator_ or curator)
         return tx.return_value
 
     return _originate
@@ -282,6 +340,8 @@ __all__ = [
     "caliber",
     "registry",
     "book",
+    "policy",
+    "sign",
     "harness",
     "make_receipt",
     "fund_usdai",
@@ -295,6 +355,8 @@ __all__ = [
     "USDAI",
     "RISK_DEFAULTS",
     "RISK_NO_STALE_HAIRCUT",
+    "GPU_CLASS",
+    "FLAT_CURVE",
     "STACK_RULES",
     "MAX_APPRAISAL_AGE",
     "LOAN_ACTIVE",

@@ -1,5 +1,7 @@
 """Delinquency, default with impairment, recoveries and the liquidation waterfall."""
 
+from ape import chain
+
 from tests.credit.fixtures import (
     DAY,
     LOAN_CLOSED,
@@ -101,6 +103,9 @@ def test_close_liquidation__recovery_covers_senior__junior_absorbs(
     loan_id = originate(stack_id)  # 700k; senior claim 630k, junior 70k
     travel(MONTH + GRACE + 1)
     book.markDefault(loan_id, sender=keeper)
+    rid = book.loan(loan_id).receiptIds[0]
+    caliber.burn(rid, sender=custodian)  # sold: the custodian burns the receipt
+    assert caliber.statusOf(rid) == R_LIQUIDATED
     _recover(registry, book, usdai, fund_usdai, alice, loan_id, 650_000 * USDAI)
     tx = book.closeLiquidation(loan_id, sender=curator)
     senior_principal, senior_interest, junior_principal, junior_interest, surplus, loss = tx.events.filter(
@@ -116,18 +121,16 @@ def test_close_liquidation__recovery_covers_senior__junior_absorbs(
     # Junior absorbed the loss: 200k minus (700k principal - 630k returned) plus junior recoveries.
     junior_book, _ = registry.juniorCapital(stack_id)
     assert junior_book == st.cash + st.principalOutstanding - st.seniorPrincipal
-    rid = book.loan(loan_id).receiptIds[0]
-    caliber.burn(rid, sender=custodian)
-    assert caliber.statusOf(rid) == R_LIQUIDATED
 
 
 def test_close_liquidation__junior_exhausted__senior_loss(
-    registry, make_stack, originate, usdai, fund_usdai, keeper, curator, alice, book
+    registry, caliber, make_stack, originate, usdai, fund_usdai, keeper, curator, custodian, alice, book
 ):
     stack_id = make_stack(junior=100_000 * USDAI, senior=900_000 * USDAI)
     loan_id = originate(stack_id, principal=1_000_000 * USDAI)  # all capital lent: 90/10
     travel(MONTH + GRACE + 1)
     book.markDefault(loan_id, sender=keeper)
+    caliber.burn(book.loan(loan_id).receiptIds[0], sender=custodian)
     _recover(registry, book, usdai, fund_usdai, alice, loan_id, 600_000 * USDAI)
     tx = book.closeLiquidation(loan_id, sender=curator)
     result = tx.events.filter(registry.LiquidationSettled)[0].result
@@ -145,3 +148,52 @@ def test_close_liquidation__not_defaulted__reverts(registry, make_stack, origina
     loan_id = originate(make_stack())
     with strict_reverts(book.LoanStatusInvalid, loanId=loan_id):
         book.closeLiquidation(loan_id, sender=curator)
+
+
+# ---------------------------------------------------------------- closing only when the collateral is gone
+
+
+def test_close_liquidation__before_sale__reverts_and_recovery_still_lands(
+    registry, caliber, make_stack, make_receipt, originate, usdai, fund_usdai, keeper, curator, custodian,
+    alice, book, governance,
+):
+    """Revision 1 let the curator (or governance) close a liquidation before any recovery arrived; the
+    sale proceeds that came later could never enter the stack. Now the close waits for the sale."""
+    stack_id = make_stack()
+    rids = [make_receipt(600_000 * USDAI), make_receipt(600_000 * USDAI)]
+    loan_id = originate(stack_id, receipts=rids)
+    travel(MONTH + GRACE + 1)
+    tx = book.markDefault(loan_id, sender=keeper)
+    closable_at = book.loan(loan_id).defaultedAt + 180 * DAY
+    assert book.loan(loan_id).defaultedAt == tx.timestamp
+    for closer in (curator, governance):
+        with strict_reverts(book.LiquidationOpen, loanId=loan_id, closableAt=closable_at):
+            book.closeLiquidation(loan_id, sender=closer)
+    # One lot sold: still open.
+    caliber.burn(rids[0], sender=custodian)
+    _recover(registry, book, usdai, fund_usdai, alice, loan_id, 300_000 * USDAI)
+    with strict_reverts(book.LiquidationOpen, loanId=loan_id):
+        book.closeLiquidation(loan_id, sender=curator)
+    # Both sold: the close runs the waterfall over every recovery.
+    caliber.burn(rids[1], sender=custodian)
+    _recover(registry, book, usdai, fund_usdai, alice, loan_id, 400_000 * USDAI)
+    tx = book.closeLiquidation(loan_id, sender=curator)
+    result = tx.events.filter(registry.LiquidationSettled)[0].result
+    assert result[0] == 630_000 * USDAI  # senior principal whole
+    assert book.loan(loan_id).recovered == 700_000 * USDAI
+
+
+def test_close_liquidation__recovery_period_over__closes_unsold(
+    registry, caliber, make_stack, originate, keeper, curator, book
+):
+    loan_id = originate(make_stack())
+    travel(MONTH + GRACE + 1)
+    book.markDefault(loan_id, sender=keeper)
+    closable_at = book.loan(loan_id).defaultedAt + 180 * DAY
+    chain.pending_timestamp = closable_at - 1
+    with strict_reverts(book.LiquidationOpen, loanId=loan_id, closableAt=closable_at):
+        book.closeLiquidation(loan_id, sender=curator)
+    chain.pending_timestamp = closable_at
+    book.closeLiquidation(loan_id, sender=curator)
+    assert book.loan(loan_id).status == LOAN_CLOSED
+    assert caliber.statusOf(book.loan(loan_id).receiptIds[0]) == R_LIQUIDATING

@@ -14,13 +14,12 @@ from tests.credit.fixtures import (
 
 
 def test_originate__happy_path__escrows_receipts_and_pays_borrower(
-    registry, caliber, make_stack, make_receipt, borrower, usdai, curator, book
+    registry, caliber, make_stack, make_receipt, borrower, usdai, curator, book, sign
 ):
     stack_id = make_stack()
     receipts = [make_receipt(600_000 * USDAI), make_receipt(400_000 * USDAI)]
-    tx = book.originateLoan(
-        stack_id, borrower, 700_000 * USDAI, 1200, 36, MONTH, receipts, sender=curator
-    )
+    terms, signature = sign(stack_id, borrower, 700_000 * USDAI, receipts)
+    tx = book.originateLoan(terms.as_tuple(), signature, sender=curator)
     loan_id = tx.return_value
     ln = book.loan(loan_id)
     assert ln.status == LOAN_ACTIVE
@@ -41,10 +40,11 @@ def test_originate__happy_path__escrows_receipts_and_pays_borrower(
     assert (event.loanId, event.principal, event.payment) == (loan_id, 700_000 * USDAI, ln.payment)
 
 
-def test_originate__not_stack_curator__reverts(registry, make_stack, make_receipt, borrower, curator2, book):
+def test_originate__not_stack_curator__reverts(make_stack, make_receipt, borrower, curator2, book, sign):
     stack_id = make_stack()
-    with strict_reverts(registry.StackCuratorOnly, stackId=stack_id, caller=curator2):
-        book.originateLoan(stack_id, borrower, USDAI, 1200, 36, MONTH, [make_receipt()], sender=curator2)
+    terms, signature = sign(stack_id, borrower, USDAI, [make_receipt()])
+    with strict_reverts(book.StackCuratorOnly, stackId=stack_id, caller=curator2):
+        book.originateLoan(terms.as_tuple(), signature, sender=curator2)
 
 
 def test_originate__curator_revoked__reverts(registry, make_stack, originate, governance, curator):
@@ -135,7 +135,7 @@ def test_originate__more_than_cash__reverts(registry, make_stack, originate):
         originate(stack_id)
 
 
-def test_originate__invalid_terms__reverts(registry, make_stack, make_receipt, borrower, curator, book):
+def test_originate__invalid_terms__reverts(registry, make_stack, make_receipt, borrower, curator, book, sign):
     stack_id = make_stack()
     rid = make_receipt()
     for principal, apr, periods, length in [
@@ -146,14 +146,16 @@ def test_originate__invalid_terms__reverts(registry, make_stack, make_receipt, b
         (USDAI, 1200, 36, DAY - 1),
         (USDAI, 1200, 31, 365 * DAY),
     ]:
+        terms, signature = sign(stack_id, borrower, principal, [rid], apr, periods, length)
         with strict_reverts(book.LoanTermsInvalid, principal=principal, periods=periods):
-            book.originateLoan(stack_id, borrower, principal, apr, periods, length, [rid], sender=curator)
+            book.originateLoan(terms.as_tuple(), signature, sender=curator)
 
 
-def test_originate__no_receipts__reverts(registry, make_stack, borrower, curator, book):
+def test_originate__no_receipts__reverts(make_stack, borrower, curator, book, sign):
     stack_id = make_stack()
+    terms, signature = sign(stack_id, borrower, USDAI, [])
     with strict_reverts(book.ReceiptCountInvalid, count=0):
-        book.originateLoan(stack_id, borrower, USDAI, 1200, 36, MONTH, [], sender=curator)
+        book.originateLoan(terms.as_tuple(), signature, sender=curator)
 
 
 def test_originate__paused__reverts(registry, make_stack, originate, pauser):

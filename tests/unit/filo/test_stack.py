@@ -1,5 +1,7 @@
 """Stacks: creation, curator approval, junior capital, senior allocation, release and sweep; governance."""
 
+from ape import project
+
 from tests.credit.fixtures import (
     DAY,
     RISK_DEFAULTS,
@@ -76,15 +78,25 @@ def test_set_stack_rules__out_of_range__reverts(registry, governance):
 
 
 def test_set_risk_params__book_admin__updates(book, governance):
-    book.setRiskParams((6000, 2500, 15 * DAY, 5000), sender=governance)
-    assert tuple(book.riskParams()) == (6000, 2500, 15 * DAY, 5000)
+    params = (6000, 2500, 15 * DAY, 5000, 8000, 7 * DAY, 800, 90 * DAY)
+    book.setRiskParams(params, sender=governance)
+    assert tuple(book.riskParams()) == params
 
 
 def test_set_risk_params__out_of_range__reverts(book, governance):
-    with strict_reverts(book.RiskParamsInvalid):
-        book.setRiskParams((10_001, 3000, 30 * DAY, 0), sender=governance)
-    with strict_reverts(book.RiskParamsInvalid):
-        book.setRiskParams((7000, 3000, 366 * DAY, 0), sender=governance)  # beyond MAX_GRACE_PERIOD
+    good = list(RISK_DEFAULTS)
+    for index, bad in [
+        (0, 10_001),  # maxLtvBps above 100%
+        (2, 366 * DAY),  # beyond MAX_GRACE_PERIOD
+        (4, 6999),  # maintenance below the origination LTV
+        (5, 91 * DAY),  # beyond MAX_CURE_PERIOD
+        (6, 5001),  # beyond MAX_PENALTY_BPS
+        (7, 3 * 365 * DAY + 1),  # beyond MAX_RECOVERY_PERIOD
+    ]:
+        params = list(good)
+        params[index] = bad
+        with strict_reverts(book.RiskParamsInvalid):
+            book.setRiskParams(tuple(params), sender=governance)
 
 
 def test_initialize__defaults(registry, book, caliber, usdai, vault_account):
@@ -95,20 +107,22 @@ def test_initialize__defaults(registry, book, caliber, usdai, vault_account):
         book.address,
     )
     assert (book.ledger(), book.caliber()) == (registry.address, caliber.address)
+    assert project.CreditPolicy.at(book.policy()).loanBook() == book.address
     assert caliber.registry() == book.address
     # The credit fixture turns the stale haircut off; the launch sets the full default.
     assert tuple(book.riskParams()) == RISK_NO_STALE_HAIRCUT
 
 
 def test_initialize__implementation__is_disabled(registry, deployer, usdai, caliber, vault_account):
-    from ape import project
-
     impl = project.FiLoRegistry.deploy(sender=deployer)
     with strict_reverts(impl.InvalidInitialization):
         impl.initialize(deployer, usdai, vault_account, STACK_RULES, sender=deployer)
     book_impl = project.LoanBook.deploy(sender=deployer)
     with strict_reverts(book_impl.InvalidInitialization):
-        book_impl.initialize(deployer, registry, caliber, RISK_DEFAULTS, sender=deployer)
+        book_impl.initialize(deployer, registry, caliber, registry, RISK_DEFAULTS, sender=deployer)
+    policy_impl = project.CreditPolicy.deploy(sender=deployer)
+    with strict_reverts(policy_impl.InvalidInitialization):
+        policy_impl.initialize(deployer, sender=deployer)
 
 
 # ---------------------------------------------------------------- junior capital

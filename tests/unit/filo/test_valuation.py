@@ -81,9 +81,9 @@ def test_reappraisal__unpledged_receipt__touches_no_loan(registry, caliber, appr
     assert len(tx.events.filter(registry.ImpairmentUpdated)) == 0
 
 
-def test_on_appraisal__not_caliber__reverts(book, alice):
+def test_on_receipt_evidence__not_caliber__reverts(book, alice):
     with strict_reverts(book.CallerNotCaliber, caller=alice):
-        book.onAppraisal(1, sender=alice)
+        book.onReceiptEvidence(1, sender=alice)
 
 
 def test_ledger_settlement__not_loan_book__reverts(registry, alice):

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title ICreditTerms
+/// @notice The terms a borrower signs and the errors of their checks. Shared by the credit policy, which
+///         checks them, and the loan book, whose `originateLoan` raises the same errors (so that callers
+///         of the book can decode them).
+interface ICreditTerms {
+    /// @notice What a borrower signs (EIP-712 `LoanTerms`, domain "GPU Yield Credit Policy" version "1",
+    ///         verifying contract: the credit policy).
+    struct LoanTerms {
+        uint256 stackId;
+        address borrower;
+        uint256 principal;
+        uint256 aprBps;
+        uint256 periods;
+        uint256 periodLength;
+        uint256 prepaymentFeeBps; // must equal the stack's fee when the loan is originated
+        uint256[] receiptIds;
+        uint256 deadline; // the terms may not be used after this timestamp
+        uint256 nonce; // any unused number of the borrower's choice; cancellable
+    }
+
+    enum NonceState {
+        Unused,
+        Used,
+        Cancelled
+    }
+
+    /// @notice Thrown when signed terms are used after their deadline.
+    error TermsExpired(uint256 deadline, uint256 timestamp);
+    /// @notice Thrown when the signature is not the borrower's over these exact terms (EOA or ERC-1271).
+    error SignatureInvalid(address borrower);
+    /// @notice Thrown when the borrower's nonce has already originated a loan.
+    error NonceUsed(address borrower, uint256 nonce);
+    /// @notice Thrown when the borrower cancelled the nonce.
+    error NonceCancelled(address borrower, uint256 nonce);
+    /// @notice Thrown when a pledged asset class has no depreciation curve.
+    error DepreciationCurveMissing(bytes32 assetClass);
+    /// @notice Thrown when the balance after due date `period` would exceed `maxLtvBps` x the depreciated collateral.
+    error DepreciationOutpacesSchedule(uint256 period, uint256 balance, uint256 maxBalance);
+}
+
+/// @title ICreditPolicy
+/// @notice What a loan may be, before the loan book books it: terms its borrower signed (EIP-712,
+///         ERC-1271 for contract borrowers, deadline, cancellable nonces), and a schedule that outpaces the
+///         depreciation of its collateral (a residual-value curve per asset class, set by governance).
+interface ICreditPolicy is ICreditTerms {
+    /// @notice Thrown when a configuration address is zero.
+    error AddressZero();
+    /// @notice Thrown when a caller other than the loan book spends a borrower's consent.
+    error CallerNotLoanBook(address caller);
+    /// @notice Thrown when a curve is empty, too long, above 100% or rising.
+    error DepreciationCurveInvalid(bytes32 assetClass);
+
+    event LoanBookUpdated(address indexed previous, address indexed current);
+    event DepreciationCurveUpdated(bytes32 indexed assetClass, uint16[] residualBps);
+    event TermsAccepted(address indexed borrower, uint256 indexed nonce, bytes32 digest);
+    event NonceCancellation(address indexed borrower, uint256 nonce);
+
+    /// @notice Sets the loan book, the only caller of `consume` (`DEFAULT_ADMIN_ROLE`).
+    function setLoanBook(address book) external;
+
+    /// @notice Sets the depreciation curve of an asset class (`DEFAULT_ADMIN_ROLE`): `residualBps[k]` is
+    ///         the share of an appraisal left after k months (30 days), non-increasing, the last entry
+    ///         holding beyond; `assetClass` is `keccak256(bytes(receipt.assetClass))`. Applies to loans
+    ///         originated afterwards.
+    function setDepreciationCurve(bytes32 assetClass, uint16[] calldata residualBps) external;
+
+    /// @notice Cancels one of the caller's nonces: terms signed with it can no longer originate a loan.
+    function cancelNonce(uint256 nonce) external;
+
+    /// @notice Spends the borrower's consent to `terms`: reverts unless before the deadline, with an unused
+    ///         and uncancelled nonce, and signed by the borrower. Only the loan book.
+    function consume(LoanTerms calldata terms, bytes calldata signature) external;
+
+    /// @notice Reverts unless, after every due date but the last, the scheduled balance of a level-payment
+    ///         loan stays within `maxLtvBps` of its collateral depreciated along the class curves (months
+    ///         since origination rounded up). `classes[:count]` and `amounts[:count]` are the appraisals per
+    ///         asset class.
+    function checkSchedule(
+        uint256 principal,
+        uint256 aprBps,
+        uint256 periods,
+        uint256 periodLength,
+        uint256 maxLtvBps,
+        bytes32[] calldata classes,
+        uint256[] calldata amounts
+    ) external view;
+
+    /// @notice The EIP-712 digest a borrower signs for `terms`.
+    function termsDigest(LoanTerms calldata terms) external view returns (bytes32);
+    function nonceState(address borrower, uint256 nonce) external view returns (NonceState);
+    function depreciationCurve(bytes32 assetClass) external view returns (uint16[] memory);
+    function loanBook() external view returns (address);
+}
