@@ -12,7 +12,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
-from scripts._suite.credit import MONTH, mint_receipt, open_stack, originate
+from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
 from scripts._suite.deployment import DAY, USDAI, WM, Params, Suite, deploy_suite
 from scripts._suite.qev import make_bid, place_bid, reveal_bid, settlement_order
 from scripts._suite.report import table
@@ -25,8 +25,14 @@ TARGETS = {
     "sUSDai deposit (repeat)": 70_000,
     "sUSDai requestRedeem (repeat)": 100_000,
     "sUSDai claim (redeem with controller)": 60_000,
+    "FiLo originate (1 receipt, signed)": 350_000,
+    "FiLo repay (scheduled payment)": 120_000,
+    "FiLo markDefault": 120_000,
 }
-IMPLEMENTATIONS = ["USDai", "StakedUSDai", "QEVAuction", "CaliberReceipt", "FiLoRegistry", "LoanBook", "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter"]
+IMPLEMENTATIONS = [
+    "USDai", "StakedUSDai", "QEVAuction", "CaliberReceipt", "FiLoRegistry", "LoanBook", "CreditPolicy",
+    "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter",
+]
 
 
 _STARTED = time.monotonic()
@@ -264,12 +270,22 @@ def bench_credit(suite: Suite, staker: Any, curator: Any, borrower: Any, keeper:
     )
     rid = int(tx_mint.return_value)
     suite.caliber.appraise(rid, 20_000 * USDAI, now(), sender=governance)
-    tx_orig = book.originateLoan(stacks[0], borrower, 10_000 * USDAI, 1500, 36, MONTH, [rid], sender=curator)
+    terms = loan_terms(suite, borrower, stacks[0], 10_000 * USDAI, [rid], periods=12)
+    tx_orig = book.originateLoan(terms.as_tuple(), sign_terms(borrower, suite.credit_policy, terms), sender=curator)
     loan = int(tx_orig.return_value)
     nav_rows = [(1, 1, *nav_gas())]
     warp(MONTH)
     tx_appraise = suite.caliber.appraise(rid, 19_000 * USDAI, now(), sender=governance)
     tx_repay = book.repay(loan, book.loan(loan).payment, sender=borrower)
+    # A prepayment (two installments' worth: the second re-amortizes the rest).
+    warp(MONTH)
+    tx_prepay = book.repay(loan, 2 * book.loan(loan).payment, sender=borrower)
+    # A re-appraisal that opens a margin call (LTV above 85%), cured by a prepayment.
+    warp(DAY)
+    tx_margin = suite.caliber.appraise(rid, 8_000 * USDAI, now(), sender=governance)
+    outstanding = book.loan(loan).outstanding
+    interest, penalty, due = book.amountDue(loan)
+    tx_cure = book.repay(loan, interest + penalty + due + outstanding // 3, sender=borrower)
     # A loan that misses payments, defaults and is liquidated.
     bad_rid = mint_receipt(suite, governance, governance, borrower, 20_000 * USDAI, now=now())
     bad = originate(suite, curator, borrower, stacks[0], 10_000 * USDAI, [bad_rid])
@@ -277,6 +293,7 @@ def bench_credit(suite: Suite, staker: Any, curator: Any, borrower: Any, keeper:
     suite.caliber.appraise(rid, 19_000 * USDAI, now(), sender=governance)
     tx_default = book.markDefault(bad, sender=keeper)
     book.recordRecovery(bad, 8_000 * USDAI, sender=borrower)
+    suite.caliber.burn(bad_rid, sender=governance)  # the custodian sold the hardware
     tx_close = book.closeLiquidation(bad, sender=curator)
 
     # The NAV read as loans and stacks grow: loans spread over 10 stacks, then empty stacks up to 1,000.
@@ -299,9 +316,12 @@ def bench_credit(suite: Suite, staker: Any, curator: Any, borrower: Any, keeper:
         progress(f"credit: {target:,} stacks")
     actions = [
         ("CALIBER mint receipt", int(tx_mint.gas_used)),
-        ("FiLo originate (1 receipt)", int(tx_orig.gas_used)),
+        ("FiLo originate (1 receipt, signed)", int(tx_orig.gas_used)),
         ("FiLo repay (scheduled payment)", int(tx_repay.gas_used)),
+        ("FiLo prepay (re-amortizes the rest)", int(tx_prepay.gas_used)),
         ("CALIBER re-appraisal of a pledged receipt (re-values its loan)", int(tx_appraise.gas_used)),
+        ("CALIBER re-appraisal opening a margin call", int(tx_margin.gas_used)),
+        ("FiLo repay curing a margin call", int(tx_cure.gas_used)),
         ("FiLo markDefault", int(tx_default.gas_used)),
         ("FiLo closeLiquidation", int(tx_close.gas_used)),
     ]

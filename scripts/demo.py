@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import click
 from ape import accounts, chain
+from ape.exceptions import ContractLogicError
 from ape.logging import logger
+from eth_utils import keccak
 
-from scripts._suite.credit import MONTH, mint_receipt, open_stack, originate
+from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
 from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
+from scripts._suite.errors import describe
 from scripts._suite.qev import place_bid, reveal_bid, settlement_order
 from scripts._suite.report import StepLog, fmt_units, table
 
@@ -166,29 +169,65 @@ def demo_qev(suite: Suite, log: StepLog) -> None:
 
 
 def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object) -> None:
-    """Receipts, a first-loss stack, two GPU loans: one repaid monthly on fresh appraisals, one whose GPUs
-    are marked down, which falls behind, defaults and is liquidated; junior capital absorbs first and the
-    price follows the evidence the moment it arrives."""
+    """Receipts, a first-loss stack and GPU loans on terms their borrowers signed: a schedule the
+    depreciation curve refuses, then one it accepts; a loan repaid monthly on fresh appraisals whose
+    markdown opens a margin call, cured by a prepayment that re-amortizes it; an insured casualty paid
+    out; a loan whose GPUs are marked down, which is margin-called, defaults and is liquidated once the
+    hardware is sold, junior capital absorbing first; the price follows the evidence the moment it
+    arrives."""
     section("CALIBER and FiLo: GPU loans in a first-loss stack")
     vault, ledger, book, usdai, caliber = suite.vault, suite.registry, suite.loan_book, suite.usdai, suite.caliber
+    policy = suite.credit_policy
     governance, keeper = suite.governance, accounts.test_accounts[7]
-    curator, lab_a, lab_b = (accounts.test_accounts[i] for i in (8, 9, 17))
+    curator, lab_a, lab_b, lab_c = (accounts.test_accounts[i] for i in (8, 9, 17, 18))
     strategist = governance  # STRATEGY_ADMIN_ROLE defaults to governance in this deployment
 
     now = chain.pending_timestamp
     rid_a = mint_receipt(suite, custodian, appraiser, lab_a, 10_000 * USDAI, quantity=8, now=now)
     rid_b = mint_receipt(suite, custodian, appraiser, lab_b, 4_000 * USDAI, quantity=4, model="NVIDIA A100", now=now)
-    click.echo(f"custodian minted receipts #{rid_a} (8x H100, appraised 10,000) and #{rid_b} (4x A100, appraised 4,000)")
+    rid_c = mint_receipt(suite, custodian, appraiser, lab_c, 3_000 * USDAI, quantity=2, now=now)
+    click.echo(
+        f"custodian minted receipts #{rid_a} (8x H100, appraised 10,000), #{rid_b} (4x A100, 4,000) and "
+        f"#{rid_c} (2x H100, 3,000, insured for 6,000)"
+    )
+    curve = list(policy.depreciationCurve(keccak(text="GPU")))
+    click.echo(
+        f"governance's depreciation curve for class GPU: {curve[0] / 100:.0f}% of the appraisal at origination, "
+        f"{curve[12] / 100:.0f}% after 12 months, {curve[24] / 100:.0f}% after 24, {curve[-1] / 100:.0f}% floor"
+    )
 
     ledger.setCuratorApproval(curator, True, sender=governance)
-    suite.wm.mint(curator, 2_000 * WM, sender=suite.deployer)
-    suite.wm.approve(usdai, 2_000 * WM, sender=curator)
-    usdai.deposit(suite.wm, 2_000 * WM, 0, curator, sender=curator)
-    stack = open_stack(suite, curator, 2_000 * USDAI)
-    log.tx("vault.allocate 8,000 senior to the stack", vault.allocate(stack, 8_000 * USDAI, sender=strategist))
-    loan_a = originate(suite, curator, lab_a, stack, 6_000 * USDAI, [rid_a], apr_bps=1500)
+    suite.wm.mint(curator, 2_500 * WM, sender=suite.deployer)
+    suite.wm.approve(usdai, 2_500 * WM, sender=curator)
+    usdai.deposit(suite.wm, 2_500 * WM, 0, curator, sender=curator)
+    stack = open_stack(suite, curator, 2_500 * USDAI)
+    log.tx("vault.allocate 9,000 senior to the stack", vault.allocate(stack, 9_000 * USDAI, sender=strategist))
+
+    # Lab A signs terms; a standing approval of the book moves receipts, it is not consent to a loan.
+    caliber.setApprovalForAll(book, True, sender=lab_a)
+    long_terms = loan_terms(suite, lab_a, stack, 6_000 * USDAI, [rid_a], apr_bps=1500, periods=60)
+    signature = sign_terms(lab_a, policy, long_terms)
+    click.echo(
+        f"lab A signs terms (EIP-712): 6,000 at 15% over 60 months against #{rid_a}, nonce {long_terms.nonce}, "
+        f"valid until {datetime.fromtimestamp(long_terms.deadline, UTC):%Y-%m-%d %H:%M} UTC"
+    )
+    try:
+        book.originateLoan(long_terms.as_tuple(), signature, sender=curator)
+        raise SystemExit("the depreciation check let a 60-month schedule through")
+    except ContractLogicError as exc:
+        click.echo(f"origination refused: {describe(exc)} (the balance would outrun the GPUs' depreciated value)")
+    terms_a = loan_terms(suite, lab_a, stack, 6_000 * USDAI, [rid_a], apr_bps=1500, periods=36)
+    tx = log.tx(
+        "originate lab A: 6,000 @15% over 36 months (signed terms)",
+        book.originateLoan(terms_a.as_tuple(), sign_terms(lab_a, policy, terms_a), sender=curator),
+    )
+    loan_a = int(tx.return_value)
     loan_b = originate(suite, curator, lab_b, stack, 2_500 * USDAI, [rid_b], apr_bps=1800)
-    click.echo(f"curator opened stack {stack} with 2,000 first-loss; loans #{loan_a} (6,000 @15%) and #{loan_b} (2,500 @18%), 36 monthly payments")
+    loan_c = originate(suite, curator, lab_c, stack, 2_000 * USDAI, [rid_c], apr_bps=1600)
+    click.echo(
+        f"lab A re-signs over 36 months: loan #{loan_a} accepted; loans #{loan_b} (lab B, 2,500 @18%) and "
+        f"#{loan_c} (lab C, 2,000 @16%), 36 monthly payments each"
+    )
 
     def stack_row(label: str) -> tuple[str, ...]:
         st = ledger.stack(stack)
@@ -204,53 +243,120 @@ def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object
         )
 
     rows = [stack_row("start")]
-    # Lab A pays on schedule; lab B never pays. The appraiser re-values both lots every month (an
-    # appraisal older than 90 days would support nothing): the H100s hold their value, the A100s are
-    # marked down in month 2, which lowers the price in that very transaction, junior capital first.
-    suite.wm.mint(lab_a, 2_000 * WM, sender=suite.deployer)
-    suite.wm.approve(usdai, 2_000 * WM, sender=lab_a)
-    usdai.deposit(suite.wm, 2_000 * WM, 0, lab_a, sender=lab_a)
-    usdai.approve(ledger, 2**256 - 1, sender=lab_a)
+    # Lab A pays on schedule; lab B never pays. The appraiser re-values the lots every month (an
+    # appraisal older than 90 days would support nothing): the H100s hold their value until month 4,
+    # the A100s are marked down in month 2, which lowers the price in that very transaction, junior
+    # capital first, and puts lab B in margin call.
+    for lab in (lab_a, lab_c):
+        suite.wm.mint(lab, 6_000 * WM, sender=suite.deployer)
+        suite.wm.approve(usdai, 6_000 * WM, sender=lab)
+        usdai.deposit(suite.wm, 6_000 * WM, 0, lab, sender=lab)
+        usdai.approve(ledger, 2**256 - 1, sender=lab)
     start = book.loan(loan_a).start
     a100_marks = {1: 3_800, 2: 2_700, 3: 600, 4: 600, 5: 600, 6: 600}
     for month in range(1, 7):
         warp_to(start + month * MONTH)
-        caliber.appraise(rid_a, (10_000 - 100 * month) * USDAI, chain.pending_timestamp, sender=appraiser)
+        h100_mark = (10_000 - 100 * month) * USDAI if month != 4 else book.loan(loan_a).outstanding * 100 // 88
+        tx = caliber.appraise(rid_a, h100_mark, chain.pending_timestamp, sender=appraiser)
+        caliber.appraise(rid_c, (3_000 - 30 * month) * USDAI, chain.pending_timestamp, sender=appraiser)
+        if month == 4:
+            called = tx.events.filter(book.MarginCalled)[0]
+            log.tx("re-appraisal of lab A's H100s at 88% LTV (opens a margin call)", tx)
+            click.echo(
+                f"month 4: the H100s re-appraised at {usd(h100_mark)}: lab A's loan is at 88% LTV, above the "
+                f"85% maintenance level; margin call, cure by "
+                f"{datetime.fromtimestamp(called.curableUntil, UTC):%Y-%m-%d %H:%M} UTC"
+            )
         price_before, junior_before = vault.convertToAssets(USDAI), ledger.juniorCapital(stack)[1]
         tx = caliber.appraise(rid_b, a100_marks[month] * USDAI, chain.pending_timestamp, sender=appraiser)
         if month in (2, 3):
             log.tx(f"re-appraisal of lab B's A100s at {a100_marks[month]:,} (re-values the loan)", tx)
             rows.append(stack_row(f"month {month}, A100s at {a100_marks[month]:,}"))
+            margin = " and opens a margin call (LTV above 85%)" if tx.events.filter(book.MarginCalled) else ""
             click.echo(
                 f"month {month}: the A100s re-appraised at {a100_marks[month]:,} (recovery "
-                f"{a100_marks[month] * 7 // 10:,} against 2,500 lent), in that transaction: junior capital "
+                f"{a100_marks[month] * 7 // 10:,} against 2,500 lent){margin}; in that transaction: junior capital "
                 f"{usd(junior_before)} -> {usd(ledger.juniorCapital(stack)[1])}, sUSDai "
                 f"{usd(price_before)} -> {usd(vault.convertToAssets(USDAI))}"
             )
         payment = book.loan(loan_a).payment
-        log.tx(f"repay month {month} (lab A)", book.repay(loan_a, payment, sender=lab_a))
+        if month == 4:
+            # Lab A cures by prepaying down to 80% LTV: the rest of its schedule is re-amortized.
+            ln = book.loan(loan_a)
+            interest, penalty, due = book.amountDue(loan_a)
+            prepay = ln.outstanding - due - ln.appraisalTotal * 80 // 100
+            tx = log.tx(
+                "repay month 4 + prepayment (lab A cures the margin call)",
+                book.repay(loan_a, interest + penalty + due + prepay, sender=lab_a),
+            )
+            re = tx.events.filter(book.LoanReamortized)[0]
+            cured = "cured" if tx.events.filter(book.MarginCallCured) else "NOT cured"
+            click.echo(
+                f"month 4: lab A pays its installment and prepays {usd(prepay)}: margin call {cured}; the "
+                f"{36 - re.fromPeriod} payments left are re-amortized from {usd(payment)} to {usd(re.payment)}"
+            )
+        else:
+            log.tx(f"repay month {month} (lab A)", book.repay(loan_a, payment, sender=lab_a))
+        if book.loan(loan_c).status == 1:  # Active (repaid by its insurance in month 5)
+            book.repay(loan_c, book.loan(loan_c).payment, sender=lab_c)
         if month == 3:
-            # Lab B is past its grace period: until someone marks it, the vault will not price.
+            # Lab B's margin call went uncured: until someone marks it, the vault will not price.
             stale_from = int(ledger.navState()[2])
             click.echo(
-                f"month 3: lab B is past grace and unmarked; since {datetime.fromtimestamp(stale_from, UTC):%Y-%m-%d %H:%M} UTC "
-                f"the vault refuses to price (maxDeposit {usd(vault.maxDeposit(keeper))}, deposits revert BookStale) "
-                "until anyone marks the loan:"
+                f"month 3: lab B's margin call is uncured past its 14 days; since "
+                f"{datetime.fromtimestamp(stale_from, UTC):%Y-%m-%d %H:%M} UTC the vault refuses to price "
+                f"(maxDeposit {usd(vault.maxDeposit(keeper))}, deposits revert BookStale) until anyone marks "
+                "the loan:"
             )
-            log.tx("markDefault lab B (behind schedule past grace)", book.markDefault(loan_b, sender=keeper))
+            log.tx("markDefault lab B (uncured margin call)", book.markDefault(loan_b, sender=keeper))
+        if month == 5:
+            # A fire at the facility destroys lab C's two H100s; the insurer pays out the coverage.
+            price_before = vault.convertToAssets(USDAI)
+            tx = log.tx(
+                "custodian reports a casualty on lab C's receipt",
+                caliber.reportCasualty(rid_c, chain.pending_timestamp, sender=custodian),
+            )
+            ln = book.loan(loan_c)
+            click.echo(
+                f"month 5: fire at the facility; custodian reports receipt #{rid_c} lost: lab C's loan is carried "
+                f"at {usd(ln.collateralValue)} collateral (impairment {usd(ln.impairment)}), sUSDai "
+                f"{usd(price_before)} -> {usd(vault.convertToAssets(USDAI))}"
+            )
+            insurer = accounts.test_accounts[19]
+            suite.wm.mint(insurer, 2_000 * WM, sender=suite.deployer)
+            suite.wm.approve(usdai, 2_000 * WM, sender=insurer)
+            usdai.deposit(suite.wm, 2_000 * WM, 0, insurer, sender=insurer)
+            usdai.approve(ledger, 2**256 - 1, sender=insurer)
+            debt = sum(book.amountDue(loan_c)[:2]) + book.loan(loan_c).outstanding
+            tx = log.tx(
+                "insurer's payout recorded on lab C's loan (repays it)",
+                book.recordInsurancePayout(loan_c, rid_c, 2_000 * USDAI, sender=insurer),
+            )
+            paid = tx.events.filter(book.InsurancePayout)[0].amount
+            click.echo(
+                f"month 5: the insurer pays {usd(paid)} (coverage 6,000; debt {usd(debt)}): lab C's loan is "
+                f"{['-', 'active', 'repaid', 'defaulted', 'closed'][int(book.loan(loan_c).status)]}, sUSDai "
+                f"{usd(vault.convertToAssets(USDAI))}"
+            )
         log.tx(f"sweep month {month} (senior cash to the vault)", ledger.sweep(stack, sender=keeper))
         usdai.harvestBaseYield(sender=keeper)
         rows.append(stack_row(f"month {month}"))
 
     section("Liquidation of lab B's GPUs")
-    # The custodian sells the A100s (ITAD) for 700 USDai and the proceeds come back as a recovery.
+    # The custodian sells the A100s (ITAD) for 700 USDai, burns the receipt, and the proceeds come back as
+    # a recovery; the liquidation closes only once the hardware is sold.
+    try:
+        book.closeLiquidation(loan_b, sender=curator)
+        raise SystemExit("a liquidation closed before the hardware was sold")
+    except ContractLogicError as exc:
+        click.echo(f"closing before the sale is refused: {describe(exc)}")
     suite.wm.mint(custodian, 700 * WM, sender=suite.deployer)
     suite.wm.approve(usdai, 700 * WM, sender=custodian)
     usdai.deposit(suite.wm, 700 * WM, 0, custodian, sender=custodian)
     usdai.approve(ledger, 700 * USDAI, sender=custodian)
+    log.tx("burn the sold receipt (Liquidated)", caliber.burn(rid_b, sender=custodian))
     log.tx("recordRecovery 700 (sale proceeds)", book.recordRecovery(loan_b, 700 * USDAI, sender=custodian))
     log.tx("closeLiquidation (waterfall: senior first)", book.closeLiquidation(loan_b, sender=curator))
-    log.tx("burn the sold receipt (Liquidated)", caliber.burn(rid_b, sender=custodian))
     ledger.sweep(stack, sender=keeper)
     rows.append(stack_row("after liquidation"))
     st = ledger.stack(stack)
@@ -267,11 +373,14 @@ def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object
     _, economic = ledger.juniorCapital(stack)
     fees = ledger.claimable(curator)
     click.echo(
-        f"curator: put in 2,000 first-loss; now holds {usd(economic)} junior capital plus {usd(fees)} fees "
-        f"(return {usd(economic + fees - 2_000 * USDAI)}); lab B's shortfall was taken by junior capital first: "
+        f"curator: put in 2,500 first-loss; now holds {usd(economic)} junior capital plus {usd(fees)} fees "
+        f"(return {usd(economic + fees - 2_500 * USDAI)}); lab B's shortfall was taken by junior capital first: "
         "only its excess reached the sUSDai price, at the month-3 appraisal, until interest rebuilt junior "
         f"capital; senior losses realised at the close: {usd(ledger.stack(stack).seniorLoss)}"
     )
     receipt_state = ["none", "active", "pledged", "liquidating", "liquidated", "released"]
-    click.echo(f"receipt #{rid_a}: {receipt_state[int(caliber.statusOf(rid_a))]}; receipt #{rid_b}: {receipt_state[int(caliber.statusOf(rid_b))]}")
-
+    click.echo(
+        "receipts: " + ", ".join(
+            f"#{rid} {receipt_state[int(caliber.statusOf(rid))]}" for rid in (rid_a, rid_b, rid_c)
+        )
+    )

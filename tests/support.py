@@ -125,3 +125,49 @@ def cache_test_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
         return _TEST_ACCOUNTS[key]
 
     monkeypatch.setattr(TestAccountContainer, "get_test_account", get_test_account)
+
+
+# EIP-1967: bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)
+IMPLEMENTATION_SLOT = int.from_bytes(keccak(text="eip1967.proxy.implementation"), "big") - 1
+
+# OpenZeppelin 5 ProxyAdmin is not a project artifact: the few entries the tests use.
+PROXY_ADMIN_ABI = [
+    {
+        "type": "function",
+        "name": "upgradeAndCall",
+        "stateMutability": "payable",
+        "inputs": [
+            {"name": "proxy", "type": "address"},
+            {"name": "implementation", "type": "address"},
+            {"name": "data", "type": "bytes"},
+        ],
+        "outputs": [],
+    },
+    {
+        "type": "function",
+        "name": "owner",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "address"}],
+    },
+    {
+        "type": "function",
+        "name": "UPGRADE_INTERFACE_VERSION",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "string"}],
+    },
+    {
+        "type": "error",
+        "name": "OwnableUnauthorizedAccount",
+        "inputs": [{"name": "account", "type": "address"}],
+    },
+]
+
+
+def implementation_of(proxy: Any) -> str:
+    """The EIP-1967 implementation address behind `proxy`."""
+    import ape
+
+    raw = ape.chain.provider.get_storage(proxy.address, IMPLEMENTATION_SLOT)
+    return ape.convert("0x" + bytes(raw)[-20:].hex(), ape.types.AddressType)

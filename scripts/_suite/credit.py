@@ -84,7 +84,7 @@ class LoanTerms:
         )
 
     def message(self) -> dict[str, Any]:
-        return dict(zip([name for name, _ in TERMS_FIELDS], self.as_tuple()))
+        return dict(zip([name for name, _ in TERMS_FIELDS], self.as_tuple(), strict=True))
 
     def but(self, **changes: Any) -> LoanTerms:
         """The same terms with some fields changed (a curator's other terms, in tests)."""

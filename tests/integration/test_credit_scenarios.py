@@ -21,6 +21,12 @@ APR = 1200
 GRACE = 30 * DAY
 
 
+def _sell(caliber, book, loan_id, custodian):
+    """The custodian sells the hardware and burns the receipts (Liquidated): the liquidation may close."""
+    for rid in book.loan(loan_id).receiptIds:
+        caliber.burn(rid, sender=custodian)
+
+
 def _approve_payer(registry, usdai, fund_usdai, payer, amount):
     fund_usdai(payer, amount)
     usdai.approve(registry, amount, sender=payer)
@@ -117,7 +123,8 @@ def _default(registry, book, loan_id, keeper):
 
 
 def test_default__recovery_covers_senior__no_senior_loss(
-    registry, make_stack, originate, usdai, fund_usdai, keeper, curator, alice, vault_account, book
+    registry, caliber, make_stack, originate, usdai, fund_usdai, keeper, curator, custodian, alice, vault_account,
+    book,
 ):
     stack_id = make_stack(junior=100_000 * USDAI, senior=900_000 * USDAI)
     loan_id = originate(stack_id, 1_000_000 * USDAI)  # receipt 1.428..M: carrying 1M, no impairment
@@ -125,6 +132,7 @@ def test_default__recovery_covers_senior__no_senior_loss(
     assert registry.seniorNav()[1] == 900_000 * USDAI
     _approve_payer(registry, usdai, fund_usdai, alice, 920_000 * USDAI)
     book.recordRecovery(loan_id, 920_000 * USDAI, sender=alice)
+    _sell(caliber, book, loan_id, custodian)
     book.closeLiquidation(loan_id, sender=curator)
     st = registry.stack(stack_id)
     assert st.seniorLoss == 0
@@ -146,7 +154,9 @@ def test_default__recovery_short_of_senior__junior_wiped_then_senior_loss(
     fund_usdai,
     keeper,
     curator,
-    alice, book,
+    custodian,
+    alice,
+    book,
 ):
     stack_id = make_stack(junior=100_000 * USDAI, senior=900_000 * USDAI)
     rid = make_receipt(1_500_000 * USDAI)
@@ -160,6 +170,7 @@ def test_default__recovery_short_of_senior__junior_wiped_then_senior_loss(
     assert tuple(registry.seniorNav()) == (560_000 * USDAI, 560_000 * USDAI)
     _approve_payer(registry, usdai, fund_usdai, alice, 500_000 * USDAI)
     book.recordRecovery(loan_id, 500_000 * USDAI, sender=alice)
+    _sell(caliber, book, loan_id, custodian)
     book.closeLiquidation(loan_id, sender=curator)
     st = registry.stack(stack_id)
     assert st.seniorLoss == 400_000 * USDAI
@@ -171,7 +182,8 @@ def test_default__recovery_short_of_senior__junior_wiped_then_senior_loss(
 
 
 def test_two_stacks__one_defaults__other_untouched(
-    registry, make_stack, originate, usdai, fund_usdai, keeper, curator, curator2, borrower2, alice, book
+    registry, caliber, make_stack, originate, usdai, fund_usdai, keeper, curator, curator2, custodian, borrower2,
+    alice, book,
 ):
     a = make_stack(junior=100_000 * USDAI, senior=900_000 * USDAI)
     b = make_stack(junior=100_000 * USDAI, senior=900_000 * USDAI, curator_=curator2)
@@ -184,6 +196,7 @@ def test_two_stacks__one_defaults__other_untouched(
     nav_b_before = registry.stackNav(b)
     _approve_payer(registry, usdai, fund_usdai, alice, 100_000 * USDAI)
     book.recordRecovery(loan_a, 100_000 * USDAI, sender=alice)
+    _sell(caliber, book, loan_a, custodian)
     book.closeLiquidation(loan_a, sender=curator)
     assert registry.stack(a).seniorLoss == 800_000 * USDAI
     assert registry.stack(b) == b_before

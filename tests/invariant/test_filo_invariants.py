@@ -1,8 +1,11 @@
-"""Hypothesis stateful test of FiLo invariants 4 and 5 (PROTOCOL.md section 7).
+"""Hypothesis stateful test of FiLo invariants 4, 5 and 7 (PROTOCOL.md section 7).
 
-Random allocations, originations, (partial, late, missed) repayments, defaults, recoveries, liquidations,
-junior withdrawals and sweeps over two stacks. After every step the registry is compared with the
-Python model (`scripts/_suite/credit_reference.py`), which recomputes the senior NAV independently, and:
+Random allocations, signed originations, (partial, late, missed, early) repayments and prepayments with
+re-amortization, prepayment fees and penalty interest, re-appraisals that open margin calls, cures by
+prepaying or pledging more receipts, casualties and insurance payouts, defaults (behind schedule or an
+uncured margin call), recoveries, liquidations once the hardware is sold, junior withdrawals and sweeps
+over two stacks. After every step the ledger and the loan book are compared with the Python model
+(`scripts/_suite/credit_reference.py`), which recomputes the senior NAV independently, and:
 - invariant 4: per stack, senior loss > 0 only when junior capital is 0; sum of stack senior principal ==
   allocated - returned - realised losses; each stack's money stays its own (registry balance == the
   sum of per-stack books + open recoveries + claimables);
@@ -26,7 +29,21 @@ from hypothesis.stateful import (
 
 from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import *  # noqa: F401,F403
-from tests.credit.fixtures import DAY, MONTH, R_PLEDGED, USDAI, now, strict_reverts
+from tests.credit.fixtures import (
+    DAY,
+    MONTH,
+    R_LIQUIDATED,
+    R_PLEDGED,
+    RISK_NO_STALE_HAIRCUT,
+    USDAI,
+    now,
+    strict_reverts,
+)
+
+PENALTY_BPS = 500
+RECOVERY_PERIOD = RISK_NO_STALE_HAIRCUT[7]
+# Stack 1 charges a prepayment fee, stack 2 none.
+FEES = {1: 200, 2: 0}
 
 LOAN_STATUS = {1: "Active", 2: "Repaid", 3: "Defaulted", 4: "Closed"}
 
@@ -40,14 +57,24 @@ def test_filo_invariants(
     curator2: Any,
     borrower: Any,
     keeper: Any,
+    custodian: Any,
+    appraiser: Any,
+    governance: Any,
     vault_account: Any,
     allocate: Any,
     deposit_junior: Any,
     fund_usdai: Any,
     make_receipt: Any,
+    sign: Any,
 ) -> None:
     curators = {1: curator, 2: curator2}
-    seen = {"default": 0, "liquidation": 0, "senior loss": 0, "repay": 0}
+    seen = {
+        "default": 0, "liquidation": 0, "senior loss": 0, "repay": 0, "prepay": 0, "margin call": 0,
+        "cure": 0, "insurance": 0,
+    }
+    risk = list(RISK_NO_STALE_HAIRCUT)
+    risk[6] = PENALTY_BPS
+    book.setRiskParams(tuple(risk), sender=governance)
     # A payer with a standing approval and a large balance serves repayments and recoveries.
     fund_usdai(keeper, 10**8 * USDAI)
     usdai.approve(registry, 2**256 - 1, sender=keeper)
@@ -56,8 +83,10 @@ def test_filo_invariants(
         def __init__(self) -> None:
             super().__init__()
             self.snapshot = chain.snapshot()
-            self.model = ref.RegistryModel()
+            self.model = ref.RegistryModel(penalty_bps=PENALTY_BPS, fee_bps=dict(FEES))
             self.receipts: dict[int, list[int]] = {}
+            self.lost: set[int] = set()
+            self.insured: dict[int, int] = {}
 
         def teardown(self) -> None:
             chain.restore(self.snapshot)
@@ -72,6 +101,7 @@ def test_filo_invariants(
                 self.model.deposit_junior(sid, 150_000 * USDAI, now())
                 allocate(sid, 1_350_000 * USDAI)
                 self.model.allocate(sid, 1_350_000 * USDAI, now())
+                book.setPrepaymentFee(sid, FEES[sid], sender=who)
 
         # ---------------------------------------------------------------- rules
 
@@ -100,21 +130,17 @@ def test_filo_invariants(
             if principal > stack.cash or stack.junior_economic() < required:
                 return
             value = -(-principal * ref.BPS // 7000)
-            rid = make_receipt(value)
-            tx = book.originateLoan(
-                sid, borrower, principal, apr, periods, length, [rid], sender=curators[sid]
-            )
+            rid = make_receipt(value, coverage=value)
+            terms, signature = sign(sid, borrower, principal, [rid], apr, periods, length, fee_bps=FEES[sid])
+            tx = book.originateLoan(terms.as_tuple(), signature, sender=curators[sid])
             loan_id = tx.return_value
-            payment = ref.level_payment(principal, apr, periods, length)
-            loan = ref.LoanModel(
-                sid, borrower.address, principal, apr, periods, length, tx.timestamp, payment, value
-            )
+            loan = self.model.new_loan(sid, borrower.address, principal, apr, periods, length, tx.timestamp, [value])
             self.model.originate(loan_id, loan, tx.timestamp)
             self.receipts[loan_id] = [rid]
 
         # Only drawn when a loan can be repaid, so that every run repays (the coverage check below).
         @precondition(lambda self: any(ln.status == "Active" for ln in self.model.loans.values()))
-        @rule(data=st.data(), fraction=st.integers(1, 120), days=st.integers(0, 40))
+        @rule(data=st.data(), fraction=st.integers(1, 150), days=st.integers(0, 40))
         def repay(self, data: st.DataObject, fraction: int, days: int) -> None:
             self._tick(days)
             active = [i for i, ln in self.model.loans.items() if ln.status == "Active"]
@@ -126,6 +152,103 @@ def test_filo_invariants(
             tx = book.repay(loan_id, amount, sender=keeper)
             assert tuple(tx.return_value) == self.model.repay(loan_id, amount, tx.timestamp)
             seen["repay"] += 1
+            if tx.events.filter(book.LoanReamortized):
+                seen["prepay"] += 1
+            if tx.events.filter(book.MarginCallCured):
+                seen["cure"] += 1
+
+        @precondition(lambda self: any(ln.status == "Active" for ln in self.model.loans.values()))
+        @rule(data=st.data(), installments=st.integers(2, 6), days=st.integers(0, 20))
+        def prepay(self, data: st.DataObject, installments: int, days: int) -> None:
+            """Several installments at once: the next one is scheduled, the rest prepays principal (less
+            the stack's fee) and re-amortizes the periods left."""
+            self.repay(data, installments * 100, days)
+
+        @precondition(lambda self: self._live())
+        @rule(data=st.data(), percent=st.integers(40, 130), days=st.integers(0, 20))
+        def reappraise(self, data: st.DataObject, percent: int, days: int) -> None:
+            """A new appraisal of a live loan's receipt (up or down): re-values it, may open or clear a
+            margin call."""
+            self._tick(days)
+            live = self._live()
+            if not live:
+                return
+            loan_id = data.draw(st.sampled_from(live))
+            ln = self.model.loans[loan_id]
+            index = data.draw(st.integers(0, len(ln.appraisals) - 1))
+            rid = self.receipts[loan_id][index]
+            if rid in self.lost:
+                return
+            value = max(1, caliber.appraisalValue(rid) * percent // 100)
+            when = now() + 1
+            chain.pending_timestamp = when
+            tx = caliber.appraise(rid, value, when, sender=appraiser)
+            appraisals = list(ln.appraisals)
+            appraisals[index] = value
+            self.model.revalue(loan_id, appraisals, tx.timestamp)
+            if tx.events.filter(book.MarginCalled):
+                seen["margin call"] += 1
+
+        @precondition(lambda self: any(ln.margin_call_at for ln in self.model.loans.values()))
+        @rule(data=st.data())
+        def pledge_more(self, data: st.DataObject) -> None:
+            """The borrower cures a margin call with another receipt."""
+            called = [i for i, ln in self.model.loans.items() if ln.status == "Active" and ln.margin_call_at]
+            if not called:
+                return
+            loan_id = data.draw(st.sampled_from(called))
+            ln = self.model.loans[loan_id]
+            if len(ln.appraisals) >= 4:
+                return
+            value = max(1, ln.outstanding * 4 // 10)
+            rid = make_receipt(value, coverage=value)
+            tx = book.pledgeReceipts(loan_id, [rid], sender=borrower)
+            self.receipts[loan_id].append(rid)
+            self.model.revalue(loan_id, [*ln.appraisals, value], tx.timestamp)
+            if tx.events.filter(book.MarginCallCured):
+                seen["cure"] += 1
+
+        @precondition(lambda self: self._live())
+        @rule(data=st.data(), percent=st.integers(10, 120))
+        def casualty(self, data: st.DataObject, percent: int) -> None:
+            """The hardware behind a live loan's receipt is destroyed; its insurer pays part of the
+            coverage (a repayment of a performing loan, a recovery of a defaulted one)."""
+            live = self._live()
+            if not live:
+                return
+            loan_id = data.draw(st.sampled_from(live))
+            ln = self.model.loans[loan_id]
+            index = data.draw(st.integers(0, len(ln.appraisals) - 1))
+            rid = self.receipts[loan_id][index]
+            if rid in self.lost:
+                return
+            tx = caliber.reportCasualty(rid, now(), sender=custodian)
+            self.lost.add(rid)
+            if tx.events.filter(book.MarginCalled):
+                seen["margin call"] += 1
+            appraisals = list(ln.appraisals)
+            appraisals[index] = 0
+            coverage = int(caliber.casualty(rid)[1])  # the policy's, stated at mint
+            self.model.revalue(loan_id, appraisals, tx.timestamp)
+            amount = max(1, coverage * percent // 100)
+            if amount > coverage:
+                with strict_reverts(book.InsuranceCoverageExceeded, receiptId=rid, coverage=coverage):
+                    book.recordInsurancePayout(loan_id, rid, amount, sender=keeper)
+                amount = coverage
+            if ln.status == "Active":
+                chain.pending_timestamp = now() + 1
+                taken = self.model.paid_total(loan_id, amount, now() + 1)
+                tx = book.recordInsurancePayout(loan_id, rid, amount, sender=keeper)
+                self.model.repay(loan_id, amount, tx.timestamp)
+                assert book.insurancePaid(rid) == taken
+            else:
+                book.recordInsurancePayout(loan_id, rid, amount, sender=keeper)
+                self.model.record_recovery(loan_id, amount)
+                assert book.insurancePaid(rid) == amount
+            seen["insurance"] += 1
+
+        def _live(self) -> list[int]:
+            return [i for i, ln in self.model.loans.items() if ln.status in ("Active", "Defaulted")]
 
         def _tick(self, days: int) -> None:
             """Time passes (payments are missed); a keeper then marks every loan the schedule says is
@@ -143,7 +266,7 @@ def test_filo_invariants(
                 seen["default"] += 1
                 # Delinquency only deepens with time, so the next block agrees.
                 tx = book.markDefault(loan_id, sender=keeper)
-                self.model.mark_default(loan_id, tx.timestamp, self.model.loans[loan_id].appraisals)
+                self.model.mark_default(loan_id, tx.timestamp)
 
         @rule(days=st.integers(1, 90))
         def wait(self, days: int) -> None:
@@ -160,10 +283,19 @@ def test_filo_invariants(
             loan_id = data.draw(st.sampled_from(defaulted))
             ln = self.model.loans[loan_id]
             amount = ln.outstanding * fraction // 100
+            sid = ln.stack_id
+            # Not before the hardware is sold (or the recovery period is over).
+            when = now() + 1
+            chain.pending_timestamp = when
+            if when < ln.defaulted_at + RECOVERY_PERIOD:
+                with strict_reverts(book.LiquidationOpen, loanId=loan_id):
+                    book.closeLiquidation(loan_id, sender=curators[sid])
             if amount:
                 book.recordRecovery(loan_id, amount, sender=keeper)
                 self.model.record_recovery(loan_id, amount)
-            sid = ln.stack_id
+            for rid in self.receipts[loan_id]:
+                caliber.burn(rid, sender=custodian)  # sold (or lost): the custodian burns it
+                assert caliber.statusOf(rid) == R_LIQUIDATED
             tx = book.closeLiquidation(loan_id, sender=curators[sid])
             _, _, loss = self.model.close_liquidation(loan_id, tx.timestamp)
             event("liquidation with senior loss" if loss else "liquidation, junior absorbs")
@@ -211,6 +343,17 @@ def test_filo_invariants(
             self.pledged_receipts_tied_to_one_live_loan()
 
         def books_match_model(self) -> None:
+            for loan_id, model_loan in self.model.loans.items():
+                got_loan = book.loan(loan_id)
+                sched = model_loan.schedule
+                assert (got_loan.outstanding, got_loan.totalPaid, got_loan.payment, got_loan.dueIndex) == (
+                    sched.outstanding, sched.total_paid, sched.payment, sched.due_index,
+                )
+                assert (got_loan.impairment, got_loan.marginCallAt, got_loan.recovered) == (
+                    model_loan.impairment, model_loan.margin_call_at, model_loan.recovered,
+                )
+                if model_loan.status == "Active":
+                    assert book.deadlineOf(loan_id) == self.model.default_at(loan_id)
             for sid, model in self.model.stacks.items():
                 got = registry.stack(sid)
                 assert (
@@ -282,10 +425,18 @@ def test_filo_invariants(
                         assert caliber.statusOf(rid) != R_PLEDGED
                     if status in ("Repaid", "Closed"):
                         assert book.loanOfReceipt(rid) == 0
+                    if status in ("Active", "Defaulted"):
+                        assert book.loanOfReceipt(rid) == loan_id
 
-    # Twelve steps by default (ci, dev); a profile that sets more (deep: 100) deepens it.
-    steps = settings.default.stateful_step_count if settings.default.stateful_step_count != 50 else 12
-    run_state_machine_as_test(FiLoMachine, settings=settings(settings.default, stateful_step_count=steps))
+    # Ten examples of twenty steps by default (ci, dev: about two minutes); a profile that sets its own
+    # step count (deep: 1,000 examples of 100 steps) runs at its depth.
+    deep = settings.default.stateful_step_count != 50
+    steps = settings.default.stateful_step_count if deep else 20
+    examples = settings.default.max_examples if deep else min(settings.default.max_examples, 10)
+    run_state_machine_as_test(
+        FiLoMachine, settings=settings(settings.default, stateful_step_count=steps, max_examples=examples)
+    )
     print("paths exercised:", seen)
     # The run must have reached the paths the invariants are about, not just the happy one.
-    assert seen["repay"] and seen["default"] and seen["liquidation"], seen
+    for path in ("repay", "prepay", "default", "liquidation", "margin call", "insurance"):
+        assert seen[path], seen

@@ -3,54 +3,14 @@ import pytest
 from eth_utils import keccak
 
 from scripts._suite.deployment import USDAI, WM
-
-# EIP-1967: bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)
-IMPLEMENTATION_SLOT = int.from_bytes(keccak(text="eip1967.proxy.implementation"), "big") - 1
-
-# OpenZeppelin 5 ProxyAdmin is not a project artifact: the few entries the tests use.
-PROXY_ADMIN_ABI = [
-    {
-        "type": "function",
-        "name": "upgradeAndCall",
-        "stateMutability": "payable",
-        "inputs": [
-            {"name": "proxy", "type": "address"},
-            {"name": "implementation", "type": "address"},
-            {"name": "data", "type": "bytes"},
-        ],
-        "outputs": [],
-    },
-    {
-        "type": "function",
-        "name": "owner",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "address"}],
-    },
-    {
-        "type": "function",
-        "name": "UPGRADE_INTERFACE_VERSION",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "string"}],
-    },
-    {
-        "type": "error",
-        "name": "OwnableUnauthorizedAccount",
-        "inputs": [{"name": "account", "type": "address"}],
-    },
-]
+from tests.support import PROXY_ADMIN_ABI
+from tests.support import implementation_of as _implementation_of
 
 
 def _erc7201_slot(namespace: str) -> int:
     """keccak256(abi.encode(uint256(keccak256(namespace)) - 1)) & ~bytes32(uint256(0xff))"""
     inner = int.from_bytes(keccak(text=namespace), "big") - 1
     return int.from_bytes(keccak(inner.to_bytes(32, "big")), "big") & ~0xFF
-
-
-def _implementation_of(proxy) -> str:
-    raw = ape.chain.provider.get_storage(proxy.address, IMPLEMENTATION_SLOT)
-    return ape.convert("0x" + bytes(raw)[-20:].hex(), ape.types.AddressType)
 
 
 @pytest.fixture(scope="session")
