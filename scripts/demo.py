@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 
 import click
 from ape import accounts, chain
-from ape.exceptions import ContractLogicError
 from ape.logging import logger
 from eth_utils import keccak
 
 from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
 from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
-from scripts._suite.errors import describe
+from scripts._suite.errors import preflight
 from scripts._suite.qev import place_bid, reveal_bid, settlement_order
 from scripts._suite.report import StepLog, fmt_units, table
 
@@ -211,11 +210,10 @@ def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object
         f"lab A signs terms (EIP-712): 6,000 at 15% over 60 months against #{rid_a}, nonce {long_terms.nonce}, "
         f"valid until {datetime.fromtimestamp(long_terms.deadline, UTC):%Y-%m-%d %H:%M} UTC"
     )
-    try:
-        book.originateLoan(long_terms.as_tuple(), signature, sender=curator)
+    refused = preflight(book.originateLoan, long_terms.as_tuple(), signature, sender=curator)
+    if refused is None:
         raise SystemExit("the depreciation check let a 60-month schedule through")
-    except ContractLogicError as exc:
-        click.echo(f"origination refused: {describe(exc)} (the balance would outrun the GPUs' depreciated value)")
+    click.echo(f"origination refused: {refused} (the balance would outrun the GPUs' depreciated value)")
     terms_a = loan_terms(suite, lab_a, stack, 6_000 * USDAI, [rid_a], apr_bps=1500, periods=36)
     tx = log.tx(
         "originate lab A: 6,000 @15% over 36 months (signed terms)",
@@ -345,11 +343,10 @@ def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object
     section("Liquidation of lab B's GPUs")
     # The custodian sells the A100s (ITAD) for 700 USDai, burns the receipt, and the proceeds come back as
     # a recovery; the liquidation closes only once the hardware is sold.
-    try:
-        book.closeLiquidation(loan_b, sender=curator)
+    refused = preflight(book.closeLiquidation, loan_b, sender=curator)
+    if refused is None:
         raise SystemExit("a liquidation closed before the hardware was sold")
-    except ContractLogicError as exc:
-        click.echo(f"closing before the sale is refused: {describe(exc)}")
+    click.echo(f"closing before the sale is refused: {refused}")
     suite.wm.mint(custodian, 700 * WM, sender=suite.deployer)
     suite.wm.approve(usdai, 700 * WM, sender=custodian)
     usdai.deposit(suite.wm, 700 * WM, 0, custodian, sender=custodian)

@@ -65,3 +65,26 @@ def describe(exc: BaseException, *contracts: Any) -> str:
                     return _line(abi.name, {i.name: v for i, v in zip(abi.inputs, values, strict=True)})
     lines = message.splitlines()
     return lines[0] if lines else type(exc).__name__
+
+
+def preflight(method: Any, *args: Any, sender: Any, contracts: tuple[Any, ...] = ()) -> str | None:
+    """Runs `method(*args)` as an `eth_call` from `sender`: None if it would succeed, else the one-line
+    description of its revert (decoded with `contracts`' error ABIs and the method's own). No
+    transaction is sent and no trace is printed."""
+    from web3.exceptions import ContractCustomError
+    from web3.exceptions import ContractLogicError as Web3ContractLogicError
+
+    contract = method.contract
+    web3 = contract.provider.web3
+    try:
+        web3.eth.call({"from": str(sender.address), "to": str(contract.address), "data": method.encode_input(*args)})
+    except (ContractCustomError, Web3ContractLogicError) as exc:
+        data = exc.data if isinstance(exc.data, str) else getattr(exc, "message", "")
+        raw = bytes.fromhex(str(data).removeprefix("0x")) if data else b""
+        for candidate in (contract, *contracts):
+            for abi in candidate.contract_type.errors:
+                if raw[:4] == keccak(text=abi.selector)[:4]:
+                    values = decode([i.canonical_type for i in abi.inputs], raw[4:])
+                    return _line(abi.name, {i.name: v for i, v in zip(abi.inputs, values, strict=True)})
+        return str(exc).splitlines()[0]
+    return None
