@@ -33,7 +33,15 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
         uint256 maxAppraisalAge;
         uint256 lastId;
         mapping(uint256 => Receipt) records;
-        mapping(uint256 => uint64) casualtyAt;
+        // A reported casualty and the policy as it stood when it was reported (a later restatement of
+        // the insurance does not change what the loss is covered for).
+        mapping(uint256 => Casualty) casualties;
+    }
+
+    struct Casualty {
+        uint64 occurredAt;
+        uint64 policyExpiry;
+        uint128 coverageUsdai;
     }
 
     // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.CaliberReceipt")) - 1)) & ~bytes32(uint256(0xff))
@@ -169,12 +177,16 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
     /// @inheritdoc ICaliberReceipt
     function reportCasualty(uint256 id, uint64 occurredAt) external onlyCustodianOf(id) {
         CaliberReceiptStorage storage $ = _s();
-        Status status = $.records[id].status;
+        Receipt storage r = $.records[id];
+        Status status = r.status;
         if (
-            occurredAt == 0 || occurredAt > block.timestamp || $.casualtyAt[id] != 0 || status == Status.Released
-                || status == Status.Liquidated
+            occurredAt == 0 || occurredAt > block.timestamp || $.casualties[id].occurredAt != 0
+                || status == Status.Released || status == Status.Liquidated
         ) revert CasualtyInvalid(id, occurredAt);
-        $.casualtyAt[id] = occurredAt;
+        uint256 coverage = r.insurance.coverageUsdai;
+        $.casualties[id] = Casualty(
+            occurredAt, r.insurance.policyExpiry, coverage > type(uint128).max ? type(uint128).max : uint128(coverage)
+        );
         emit CasualtyReported(id, msg.sender, occurredAt);
         if (status == Status.Pledged || status == Status.Liquidating) ILoanBook($.registry).onReceiptEvidence(id);
     }
@@ -224,14 +236,13 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
     function valuation(uint256 id) external view returns (uint256 valueUsdai, uint64 appraisedAt, uint64 casualtyAt) {
         CaliberReceiptStorage storage $ = _s();
         Appraisal storage a = $.records[id].appraisal;
-        return (a.valueUsdai, a.timestamp, $.casualtyAt[id]);
+        return (a.valueUsdai, a.timestamp, $.casualties[id].occurredAt);
     }
 
     /// @inheritdoc ICaliberReceipt
     function casualty(uint256 id) external view returns (uint64 occurredAt, uint256 coverageUsdai, uint64 policyExpiry) {
-        CaliberReceiptStorage storage $ = _s();
-        Insurance storage policy = $.records[id].insurance;
-        return ($.casualtyAt[id], policy.coverageUsdai, policy.policyExpiry);
+        Casualty storage c = _s().casualties[id];
+        return (c.occurredAt, c.coverageUsdai, c.policyExpiry);
     }
 
     /// @inheritdoc ICaliberReceipt
@@ -239,7 +250,7 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
         CaliberReceiptStorage storage $ = _s();
         Receipt storage r = $.records[id];
         if (r.status != Status.Active && r.status != Status.Pledged) return false;
-        if ($.casualtyAt[id] != 0) return false;
+        if ($.casualties[id].occurredAt != 0) return false;
         if (r.insurance.policyExpiry <= block.timestamp) return false;
         // A receipt never appraised has timestamp 0: stale by construction.
         uint64 appraisedAt = r.appraisal.timestamp;
@@ -254,7 +265,7 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
         if (status != Status.Active) revert ReceiptNotFinanceable(id, status);
         if (!isFinanceable(id)) {
             // One definition of "financeable" (`isFinanceable`); here only the diagnosis.
-            uint64 lostAt = _s().casualtyAt[id];
+            uint64 lostAt = _s().casualties[id].occurredAt;
             if (lostAt != 0) revert ReceiptCasualty(id, lostAt);
             if (r.insurance.policyExpiry <= block.timestamp) revert ReceiptInsuranceLapsed(id, r.insurance.policyExpiry);
             revert ReceiptAppraisalStale(id, r.appraisal.timestamp);

@@ -39,13 +39,15 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
     ///         (about 1.9 years); a deadline beyond is found by `rescanIndex` as time gets closer.
     uint256 public constant MAX_SCAN_WORDS = 64;
     uint256 internal constant NONE = type(uint256).max;
-    /// @notice Highest prepayment fee a stack may charge.
-    uint256 public constant MAX_PREPAYMENT_FEE_BPS = 500;
-    /// @notice Highest penalty rate governance may set (on top of the loan's rate).
-    uint256 public constant MAX_PENALTY_BPS = 5_000;
-    /// @notice Longest cure and recovery periods governance may set.
-    uint256 public constant MAX_CURE_PERIOD = 90 days;
-    uint256 public constant MAX_RECOVERY_PERIOD = 3 * 365 days;
+    // Bounds of the revision-2 parameters (internal: each public getter costs bytecode the book lacks).
+    // Highest prepayment fee a stack may charge, highest penalty rate (on top of the loan's rate), and
+    // the cure and recovery periods governance may set.
+    uint256 internal constant MAX_PREPAYMENT_FEE_BPS = 500;
+    uint256 internal constant MAX_PENALTY_BPS = 5_000;
+    uint256 internal constant MIN_CURE_PERIOD = 1 days;
+    uint256 internal constant MAX_CURE_PERIOD = 90 days;
+    uint256 internal constant MIN_RECOVERY_PERIOD = 30 days;
+    uint256 internal constant MAX_RECOVERY_PERIOD = 3 * 365 days;
 
     // ---------------------------------------------------------------- storage
 
@@ -163,9 +165,7 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         if (block.timestamp < closableAt) {
             uint256[] storage ids = ln.receiptIds;
             for (uint256 i; i < ids.length; ++i) {
-                if ($.caliber.statusOf(ids[i]) != ICaliberReceipt.Status.Liquidated) {
-                    revert LiquidationOpen(loanId, closableAt);
-                }
+                if (!_recovered(ids[i])) revert LiquidationOpen(loanId, closableAt);
             }
         }
         // Effects: the loan leaves the book and the index. The receipts stay in escrow, Liquidating, until
@@ -175,8 +175,9 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         _closeOpen(loanId, ln.stackId);
         _reindex(loanId, ln);
         emit LiquidationClosed(loanId, ln.stackId);
+        // Penalty interest is owed like interest: recoveries pay it before any surplus reaches the borrower.
         $.ledger.settleLiquidation(
-            ln.stackId, ln.borrower, ln.outstanding, ln.interestAccrued, ln.impairment, ln.recovered
+            ln.stackId, ln.borrower, ln.outstanding, ln.interestAccrued + ln.penaltyAccrued, ln.impairment, ln.recovered
         );
     }
 
@@ -206,7 +207,7 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         Loan storage ln = _loan(loanId);
         if (ln.status != LoanStatus.Active) revert LoanStatusInvalid(loanId, ln.status);
         if (amount == 0) revert AmountZero();
-        (interestPaid, principalPaid,) = _repay(loanId, ln, amount);
+        (interestPaid, principalPaid,) = _repay(loanId, ln, amount, true);
     }
 
     /// @inheritdoc ILoanBook
@@ -230,7 +231,8 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         } else {
             // A performing loan is repaid with it; only what is owed is taken, and counted.
             $.insurancePaid[receiptId] = paidBefore + amount;
-            (uint256 interestPaid, uint256 principalPaid, uint256 fees) = _repay(loanId, ln, amount);
+            // No prepayment fee on an insurer's money: the borrower did not choose to prepay.
+            (uint256 interestPaid, uint256 principalPaid, uint256 fees) = _repay(loanId, ln, amount, false);
             uint256 taken = interestPaid + principalPaid + fees;
             $.insurancePaid[receiptId] = paidBefore + taken;
             emit InsurancePayout(loanId, receiptId, msg.sender, taken);
@@ -325,7 +327,7 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         uint256[] storage ids = $.openLoans[stackId];
         for (uint256 i; i < ids.length; ++i) {
             Loan storage ln = $.loans[ids[i]];
-            if (ln.status == LoanStatus.Defaulted) return true;
+            if (ln.status == LoanStatus.Defaulted || ln.marginCallAt != 0) return true;
             // Behind schedule: the first due date its payments do not cover has passed.
             if (block.timestamp > ln.start + ln.dueIndex * ln.periodLength) return true;
         }
@@ -506,6 +508,15 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         $.policy.checkSchedule(t.principal, t.aprBps, t.periods, t.periodLength, maxLtv, classes, amounts);
     }
 
+    /// @dev A receipt of a defaulted loan is done with when sold (Liquidated); lost hardware only once its
+    ///      insurer has paid the whole coverage (until then the payout may still come).
+    function _recovered(uint256 receiptId) internal view returns (bool) {
+        LoanBookStorage storage $ = _s();
+        if ($.caliber.statusOf(receiptId) != ICaliberReceipt.Status.Liquidated) return false;
+        (uint64 occurredAt, uint256 coverage,) = $.caliber.casualty(receiptId);
+        return occurredAt == 0 || $.insurancePaid[receiptId] >= coverage;
+    }
+
     /// @dev Moves receipts the borrower pledged into escrow (plain transferFrom: no receiver hook, no
     ///      callback runs) and marks them Pledged.
     function _pullReceipts(address borrower, uint256[] calldata receiptIds) internal {
@@ -549,6 +560,9 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
             (uint256 appraised, uint64 appraisedAt, uint64 casualtyAt) = caliber_.valuation(ids[i]);
             // Lost hardware supports nothing: what its insurance pays is recorded when paid.
             if (casualtyAt != 0) continue;
+            // The LTV basis is the appraisers' evidence: a margin call comes from a re-appraisal (or a
+            // casualty), not from an appraisal growing old, which only haircuts the carrying value.
+            appraisals += appraised;
             // CALIBER counts an appraisal fresh while `now - appraisedAt <= maxAge`.
             uint256 staleAt = uint256(appraisedAt) + maxAge + 1;
             if (block.timestamp >= staleAt) {
@@ -557,7 +571,6 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
                 // No need to mark an appraisal turning stale when staleness costs nothing.
                 expiry = staleAt;
             }
-            appraisals += appraised;
             value += Math.mulDiv(appraised, keptBps, BPS, Math.Rounding.Floor);
         }
         ln.collateralValue = value;
@@ -586,11 +599,11 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
 
     /// @dev Pays `amount` (at most what is owed): interest, penalty, the principal the schedule asks for up
     ///      to its next due date, then a prepayment (less its fee) that re-amortizes the periods left.
-    function _repay(uint256 loanId, Loan storage ln, uint256 amount)
+    function _repay(uint256 loanId, Loan storage ln, uint256 amount, bool prepaymentFee)
         internal
         returns (uint256 interestPaid, uint256 principalPaid, uint256 fees)
     {
-        Payment memory p = _applyPayment(ln, amount);
+        Payment memory p = _applyPayment(ln, amount, prepaymentFee ? ln.prepaymentFeeBps : 0);
         (interestPaid, principalPaid, fees) = (p.interest, p.principal, p.penalty + p.fee);
         uint256 impairmentBefore = ln.impairment;
         ln.impairment = _impairment(ln.outstanding, ln.collateralValue);
@@ -623,7 +636,7 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
     }
 
     /// @dev Accrues the loan and books `amount` against it (see `_repay`).
-    function _applyPayment(Loan storage ln, uint256 amount) internal returns (Payment memory p) {
+    function _applyPayment(Loan storage ln, uint256 amount, uint256 feeBps) internal returns (Payment memory p) {
         _accrueLoan(ln);
         p.interest = Math.min(amount, ln.interestAccrued);
         uint256 rest = amount - p.interest;
@@ -639,7 +652,6 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         uint256 room = ln.outstanding - p.principal;
         if (rest != 0 && room != 0) {
             // Prepaid principal q and its fee q x feeBps come out of the rest (the fee takes the rounding).
-            uint256 feeBps = ln.prepaymentFeeBps;
             p.prepaid = Math.min(Math.mulDiv(rest, BPS, BPS + feeBps, Math.Rounding.Floor), room);
             if (p.prepaid != 0) {
                 p.fee = p.prepaid < room ? rest - p.prepaid : Math.mulDiv(p.prepaid, feeBps, BPS, Math.Rounding.Ceil);
@@ -867,8 +879,9 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         if (
             risk.maxLtvBps > BPS || risk.maxLtvBps == 0 || risk.liquidationCostBps > BPS
                 || risk.staleHaircutBps > BPS || risk.gracePeriod > MAX_GRACE_PERIOD
-                || risk.maintenanceLtvBps < risk.maxLtvBps || risk.curePeriod > MAX_CURE_PERIOD
-                || risk.penaltyBps > MAX_PENALTY_BPS || risk.recoveryPeriod > MAX_RECOVERY_PERIOD
+                || risk.maintenanceLtvBps < risk.maxLtvBps || risk.curePeriod < MIN_CURE_PERIOD
+                || risk.curePeriod > MAX_CURE_PERIOD || risk.penaltyBps > MAX_PENALTY_BPS
+                || risk.recoveryPeriod < MIN_RECOVERY_PERIOD || risk.recoveryPeriod > MAX_RECOVERY_PERIOD
         ) revert RiskParamsInvalid();
         LoanBookStorage storage $ = _s();
         emit RiskParamsUpdated($.risk, risk);

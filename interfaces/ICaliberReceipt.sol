@@ -181,7 +181,8 @@ interface ICaliberReceipt is IERC721 {
     /// @notice What the loan book values a receipt on: appraised value and time, casualty time (0: none).
     function valuation(uint256 id) external view returns (uint256 valueUsdai, uint64 appraisedAt, uint64 casualtyAt);
 
-    /// @notice What an insurance payout is checked against: casualty time (0: none), coverage, policy expiry.
+    /// @notice What an insurance payout is checked against: casualty time (0: none), and the coverage and
+    ///         policy expiry as they stood when the casualty was reported.
     function casualty(uint256 id) external view returns (uint64 occurredAt, uint256 coverageUsdai, uint64 policyExpiry);
 
     /// @notice True when receipt `id` is Active or Pledged, without a reported casualty, insured past now and appraised within `maxAppraisalAge`.

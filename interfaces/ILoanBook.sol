@@ -37,10 +37,10 @@ interface ILoanBook is ICreditTerms {
         uint256 liquidationCostBps; // recovery value = appraisals x (1 - liquidationCostBps) (*default* 3000)
         uint256 gracePeriod; // seconds a loan may run behind schedule (*default* 30 days)
         uint256 staleHaircutBps; // what a stale appraisal loses on top (*default* 10000: it supports nothing)
-        uint256 maintenanceLtvBps; // above it (on the latest evidence) a loan is in margin call (*default* 8500)
-        uint256 curePeriod; // seconds a margin call may stay uncured (*default* 14 days)
-        uint256 penaltyBps; // APR added on overdue installments (*default* 500)
-        uint256 recoveryPeriod; // a liquidation may close this long after default even if receipts are unsold (*default* 180 days)
+        uint256 maintenanceLtvBps; // above it (on the latest evidence) a loan is in margin call (*default* 8500; >= maxLtvBps)
+        uint256 curePeriod; // seconds a margin call may stay uncured (*default* 14 days; 1 to 90 days)
+        uint256 penaltyBps; // APR added on overdue installments (*default* 500; at most 5000)
+        uint256 recoveryPeriod; // a liquidation may close this long after default even if receipts are unsold (*default* 180 days; 30 days to 3 years)
     }
 
     struct Loan {
@@ -133,7 +133,7 @@ interface ILoanBook is ICreditTerms {
     error CallerNotCaliber(address caller);
     /// @notice Thrown when the signed prepayment fee is not the stack's current fee.
     error PrepaymentFeeMismatch(uint256 stackId, uint256 signed, uint256 current);
-    /// @notice Thrown when a stack's prepayment fee is set above `MAX_PREPAYMENT_FEE_BPS`.
+    /// @notice Thrown when a stack's prepayment fee is set above 500 bps.
     error PrepaymentFeeInvalid(uint256 feeBps);
     /// @notice Thrown when someone other than the loan's borrower acts as its borrower.
     error BorrowerOnly(uint256 loanId, address caller);
@@ -207,12 +207,13 @@ interface ILoanBook is ICreditTerms {
     function originateLoan(LoanTerms calldata terms, bytes calldata signature) external returns (uint256 loanId);
 
     /// @notice Sets the fee (bps of the principal prepaid) that loans originated from now on in the stack
-    ///         charge on prepayments; at most `MAX_PREPAYMENT_FEE_BPS`. Only the stack's curator.
+    ///         charge on prepayments; at most 500 bps. Only the stack's curator.
     function setPrepaymentFee(uint256 stackId, uint256 feeBps) external;
 
-    /// @notice Closes the liquidation of a defaulted loan (see `IFiLoRegistry.settleLiquidation`) once
-    ///         every pledged receipt is sold (Liquidated) or `recoveryPeriod` has passed since the
-    ///         default. Only the stack's curator or governance.
+    /// @notice Closes the liquidation of a defaulted loan (see `IFiLoRegistry.settleLiquidation`; unpaid
+    ///         interest and penalty interest are claims of the waterfall) once every pledged receipt is
+    ///         sold (Liquidated; lost hardware also insured in full), or `recoveryPeriod` has passed since
+    ///         the default. Only the stack's curator or governance.
     function closeLiquidation(uint256 loanId) external;
 
     // ---------------------------------------------------------------- borrower
@@ -264,8 +265,8 @@ interface ILoanBook is ICreditTerms {
     /// @notice True when `markDefault(loanId)` would succeed now.
     function isDelinquent(uint256 loanId) external view returns (bool);
 
-    /// @notice True when any open loan of the stack is behind its schedule now (or defaulted). Bounded by
-    ///         `MAX_OPEN_LOANS_PER_STACK`.
+    /// @notice True when any open loan of the stack is behind its schedule now, in margin call, or
+    ///         defaulted (junior capital stays while it is). Bounded by `MAX_OPEN_LOANS_PER_STACK`.
     function hasDelinquency(uint256 stackId) external view returns (bool);
 
     /// @notice The schedule in force after due date `k`: remaining principal and cumulative scheduled

@@ -20,6 +20,9 @@ from scripts._suite import loans
 from scripts._suite.errors import describe
 
 DEFAULT_TERMS = Path.home() / ".gpuyield" / "terms"
+book_option = click.option("--book", "book_address", required=True, help="LoanBook proxy address.")
+loan_option = click.option("--loan", "loan_id", type=int, required=True, help="Loan id.")
+yes_option = click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
 
 
 def explained(func: Callable[..., None]) -> Callable[..., None]:
@@ -45,7 +48,7 @@ def _confirm_live(yes: bool, what: str) -> None:
 
 def _terms_options(func: Callable[..., None]) -> Callable[..., None]:
     for option in reversed([
-        click.option("--book", "book_address", required=True, help="LoanBook proxy address."),
+        book_option,
         click.option("--principal", required=True, help="USDai to lend, e.g. 6000 or 6,000.50."),
         click.option("--apr-bps", type=click.IntRange(0, 10_000), required=True, help="Yearly rate in bps."),
         click.option("--periods", type=click.IntRange(1, 360), required=True),
@@ -100,9 +103,9 @@ def sign(
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
 @account_option()
-@click.option("--book", "book_address", required=True, help="LoanBook proxy address.")
+@book_option
 @click.option("--terms", "terms_path", type=click.Path(path_type=Path, exists=True), required=True)
-@click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
+@yes_option
 @explained
 def originate(account: Any, book_address: str, terms_path: Path, yes: bool) -> None:
     """As the curator: originate the loan a terms file describes."""
@@ -118,10 +121,10 @@ def originate(account: Any, book_address: str, terms_path: Path, yes: bool) -> N
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
 @account_option()
-@click.option("--book", "book_address", required=True, help="LoanBook proxy address.")
-@click.option("--loan", "loan_id", type=int, required=True)
+@book_option
+@loan_option
 @click.option("--amount", default="due", show_default=True, help="USDai to pay, or 'due' for what is due now.")
-@click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
+@yes_option
 @explained
 def repay(account: Any, book_address: str, loan_id: int, amount: str, yes: bool) -> None:
     """Pay a loan: interest, penalty, the scheduled principal, then a prepayment."""
@@ -134,8 +137,8 @@ def repay(account: Any, book_address: str, loan_id: int, amount: str, yes: bool)
 
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
-@click.option("--book", "book_address", required=True, help="LoanBook proxy address.")
-@click.option("--loan", "loan_id", type=int, required=True)
+@book_option
+@loan_option
 @explained
 def status(book_address: str, loan_id: int) -> None:
     """A loan's state, what is due, its deadlines and collateral."""
@@ -147,7 +150,7 @@ def status(book_address: str, loan_id: int) -> None:
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
 @account_option()
-@click.option("--book", "book_address", required=True, help="LoanBook proxy address.")
+@book_option
 @click.option("--nonce", type=int, required=True)
 @explained
 def cancel(account: Any, book_address: str, nonce: int) -> None:

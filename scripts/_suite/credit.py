@@ -128,12 +128,11 @@ def sign_terms(signer: Any, policy: Any, terms: LoanTerms) -> bytes:
     return bytes(signature.encode_rsv())
 
 
-def loan_terms(
-    suite: Suite, borrower: Any, stack_id: int, principal: int, receipts: list[int], *,
-    apr_bps: int = 1500, periods: int = 36, period_length: int = MONTH, valid_for: int = DAY,
-    nonce: int | None = None,
+def build_terms(
+    stack_id: int, borrower: Any, principal: int, receipts: list[int], *, apr_bps: int, periods: int,
+    period_length: int, fee_bps: int, deadline: int, nonce: int | None = None,
 ) -> LoanTerms:
-    """Terms at the stack's current prepayment fee, valid for `valid_for` seconds from the chain's now."""
+    """Terms for `borrower` (an account or an address); a fresh nonce unless one is given."""
     return LoanTerms(
         stack_id=stack_id,
         borrower=str(borrower.address if hasattr(borrower, "address") else borrower),
@@ -141,10 +140,23 @@ def loan_terms(
         apr_bps=apr_bps,
         periods=periods,
         period_length=period_length,
-        prepayment_fee_bps=int(suite.loan_book.prepaymentFeeOf(stack_id)),
+        prepayment_fee_bps=fee_bps,
         receipt_ids=tuple(receipts),
-        deadline=chain.pending_timestamp + valid_for,
+        deadline=deadline,
         nonce=new_nonce() if nonce is None else nonce,
+    )
+
+
+def loan_terms(
+    suite: Suite, borrower: Any, stack_id: int, principal: int, receipts: list[int], *,
+    apr_bps: int = 1500, periods: int = 36, period_length: int = MONTH, valid_for: int = DAY,
+    nonce: int | None = None,
+) -> LoanTerms:
+    """Terms at the stack's current prepayment fee, valid for `valid_for` seconds from the chain's now."""
+    return build_terms(
+        stack_id, borrower, principal, receipts, apr_bps=apr_bps, periods=periods, period_length=period_length,
+        fee_bps=int(suite.loan_book.prepaymentFeeOf(stack_id)), deadline=chain.pending_timestamp + valid_for,
+        nonce=nonce,
     )
 
 

@@ -299,12 +299,13 @@ class RegistryModel:
         st.close()
         self.loans[loan_id] = loan
 
-    def repay(self, loan_id: int, amount: int, now: int) -> tuple[int, int]:
-        """`LoanBook.repay` (or an insurance payout on a performing loan): (interest, principal) paid."""
+    def repay(self, loan_id: int, amount: int, now: int, *, insurance: bool = False) -> tuple[int, int]:
+        """`LoanBook.repay`, or an insurance payout on a performing loan (no prepayment fee):
+        (interest, principal) paid."""
         ln = self.loans[loan_id]
         st = self.stacks[ln.stack_id]
         st.accrue_to(now)
-        paid = ln.schedule.repay(amount, now)
+        paid = ln.schedule.repay(amount, now, fee_bps=0 if insurance else None)
         # Interest and fees are shared like interest; only interest settles the stack's accrual.
         total = st.cash + st.outstanding
         senior_interest, fee, junior_interest = split_interest(
@@ -328,10 +329,10 @@ class RegistryModel:
             self._check_margin(ln, now)
         return paid.interest, paid.principal
 
-    def paid_total(self, loan_id: int, amount: int, now: int) -> int:
+    def paid_total(self, loan_id: int, amount: int, now: int, *, insurance: bool = False) -> int:
         """What `repay(amount)` would take now (interest, fees, principal), without booking it."""
         schedule = copy.copy(self.loans[loan_id].schedule)
-        paid = schedule.repay(amount, now)
+        paid = schedule.repay(amount, now, fee_bps=0 if insurance else None)
         return paid.interest + paid.penalty + paid.fee + paid.principal
 
     def revalue(self, loan_id: int, appraisals: list[int], now: int) -> None:
@@ -392,9 +393,10 @@ class RegistryModel:
         st = self.stacks[ln.stack_id]
         st.accrue_to(now)
         total = st.cash + st.outstanding
+        owed_interest = ln.interest + ln.schedule.penalty  # penalty interest is a claim like interest
         sp = senior_share(ln.outstanding, st.senior, total)
-        si = senior_share(ln.interest, st.senior, total)
-        paid, surplus = distribute(ln.recovered, Claims(sp, si, ln.outstanding - sp, ln.interest - si))
+        si = senior_share(owed_interest, st.senior, total)
+        paid, surplus = distribute(ln.recovered, Claims(sp, si, ln.outstanding - sp, owed_interest - si))
         fee = mul_div_floor(paid.senior_interest, st.curator_fee_bps, BPS)
         ln.status = "Closed"
         st.outstanding -= ln.outstanding
@@ -557,7 +559,9 @@ class BookLoan:
         _, principal = self.scheduled_principal(self.total_paid + interest, now)
         return interest, self.penalty + penalty, principal
 
-    def repay(self, amount: int, now: int) -> Payment:
+    def repay(self, amount: int, now: int, fee_bps: int | None = None) -> Payment:
+        """Books a payment; `fee_bps` overrides the loan's prepayment fee (0 for insurance money)."""
+        fee_bps = self.fee_bps if fee_bps is None else fee_bps
         self.accrue_to(now)
         interest = min(amount, self.interest)
         rest = amount - interest
@@ -572,9 +576,9 @@ class BookLoan:
         prepaid = fee = 0
         room = self.outstanding - principal
         if rest and room:
-            prepaid = min(rest * BPS // (BPS + self.fee_bps), room)
+            prepaid = min(rest * BPS // (BPS + fee_bps), room)
             if prepaid:
-                fee = rest - prepaid if prepaid < room else mul_div_ceil(prepaid, self.fee_bps, BPS)
+                fee = rest - prepaid if prepaid < room else mul_div_ceil(prepaid, fee_bps, BPS)
             principal += prepaid
         self.outstanding -= principal
         self.total_paid += principal

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from ape import chain, project
 
-from scripts._suite.credit import LoanTerms, new_nonce, sign_terms
+from scripts._suite.credit import LoanTerms, build_terms, sign_terms
 from scripts._suite.deployment import DAY, USDAI, asset_class_key
 from tests.support import strict_reverts
 
@@ -167,17 +167,10 @@ def sign(policy: Any) -> Callable[..., tuple[LoanTerms, bytes]]:
         nonce: int | None = None,
         signer: Any = None,
     ) -> tuple[LoanTerms, bytes]:
-        terms = LoanTerms(
-            stack_id=stack_id,
-            borrower=str(borrower_.address if hasattr(borrower_, "address") else borrower_),
-            principal=principal,
-            apr_bps=apr_bps,
-            periods=periods,
-            period_length=period_length,
-            prepayment_fee_bps=fee_bps,
-            receipt_ids=tuple(receipts),
-            deadline=now() + DAY if deadline is None else deadline,
-            nonce=new_nonce() if nonce is None else nonce,
+        terms = build_terms(
+            stack_id, borrower_, principal, receipts, apr_bps=apr_bps, periods=periods,
+            period_length=period_length, fee_bps=fee_bps, deadline=now() + DAY if deadline is None else deadline,
+            nonce=nonce,
         )
         return terms, sign_terms(signer or borrower_, policy, terms)
 

@@ -170,15 +170,10 @@ def test_filo_invariants(
             """A new appraisal of a live loan's receipt (up or down): re-values it, may open or clear a
             margin call."""
             self._tick(days)
-            live = self._live()
-            if not live:
+            drawn = self._draw_receipt(data)
+            if drawn is None:
                 return
-            loan_id = data.draw(st.sampled_from(live))
-            ln = self.model.loans[loan_id]
-            index = data.draw(st.integers(0, len(ln.appraisals) - 1))
-            rid = self.receipts[loan_id][index]
-            if rid in self.lost:
-                return
+            loan_id, ln, index, rid = drawn
             value = max(1, caliber.appraisalValue(rid) * percent // 100)
             when = now() + 1
             chain.pending_timestamp = when
@@ -213,15 +208,10 @@ def test_filo_invariants(
         def casualty(self, data: st.DataObject, percent: int) -> None:
             """The hardware behind a live loan's receipt is destroyed; its insurer pays part of the
             coverage (a repayment of a performing loan, a recovery of a defaulted one)."""
-            live = self._live()
-            if not live:
+            drawn = self._draw_receipt(data)
+            if drawn is None:
                 return
-            loan_id = data.draw(st.sampled_from(live))
-            ln = self.model.loans[loan_id]
-            index = data.draw(st.integers(0, len(ln.appraisals) - 1))
-            rid = self.receipts[loan_id][index]
-            if rid in self.lost:
-                return
+            loan_id, ln, index, rid = drawn
             tx = caliber.reportCasualty(rid, now(), sender=custodian)
             self.lost.add(rid)
             if tx.events.filter(book.MarginCalled):
@@ -237,15 +227,27 @@ def test_filo_invariants(
                 amount = coverage
             if ln.status == "Active":
                 chain.pending_timestamp = now() + 1
-                taken = self.model.paid_total(loan_id, amount, now() + 1)
+                taken = self.model.paid_total(loan_id, amount, now() + 1, insurance=True)
                 tx = book.recordInsurancePayout(loan_id, rid, amount, sender=keeper)
-                self.model.repay(loan_id, amount, tx.timestamp)
+                self.model.repay(loan_id, amount, tx.timestamp, insurance=True)
                 assert book.insurancePaid(rid) == taken
             else:
                 book.recordInsurancePayout(loan_id, rid, amount, sender=keeper)
                 self.model.record_recovery(loan_id, amount)
                 assert book.insurancePaid(rid) == amount
             seen["insurance"] += 1
+
+        def _draw_receipt(self, data: st.DataObject) -> tuple[int, Any, int, int] | None:
+            """A live loan and one of its receipts whose hardware still exists: (loan id, model loan,
+            index among the loan's receipts, receipt id), or None."""
+            live = self._live()
+            if not live:
+                return None
+            loan_id = data.draw(st.sampled_from(live))
+            ln = self.model.loans[loan_id]
+            index = data.draw(st.integers(0, len(ln.appraisals) - 1))
+            rid = self.receipts[loan_id][index]
+            return None if rid in self.lost else (loan_id, ln, index, rid)
 
         def _live(self) -> list[int]:
             return [i for i, ln in self.model.loans.items() if ln.status in ("Active", "Defaulted")]
@@ -296,6 +298,17 @@ def test_filo_invariants(
             for rid in self.receipts[loan_id]:
                 caliber.burn(rid, sender=custodian)  # sold (or lost): the custodian burns it
                 assert caliber.statusOf(rid) == R_LIQUIDATED
+                # Lost hardware: the liquidation stays open until its insurer has paid the coverage.
+                coverage = int(caliber.casualty(rid)[1]) if rid in self.lost else 0
+                rest = coverage - int(book.insurancePaid(rid))
+                if rest > 0:
+                    if now() + 1 < ln.defaulted_at + RECOVERY_PERIOD:
+                        chain.pending_timestamp = now() + 1
+                        with strict_reverts(book.LiquidationOpen, loanId=loan_id):
+                            book.closeLiquidation(loan_id, sender=curators[sid])
+                    book.recordInsurancePayout(loan_id, rid, rest, sender=keeper)
+                    self.model.record_recovery(loan_id, rest)
+                    seen["insurance"] += 1
             tx = book.closeLiquidation(loan_id, sender=curators[sid])
             _, _, loss = self.model.close_liquidation(loan_id, tx.timestamp)
             event("liquidation with senior loss" if loss else "liquidation, junior absorbs")

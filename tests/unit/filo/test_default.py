@@ -197,3 +197,26 @@ def test_close_liquidation__recovery_period_over__closes_unsold(
     book.closeLiquidation(loan_id, sender=curator)
     assert book.loan(loan_id).status == LOAN_CLOSED
     assert caliber.statusOf(book.loan(loan_id).receiptIds[0]) == R_LIQUIDATING
+
+
+def test_close_liquidation__penalty_interest_paid_before_surplus(
+    registry, caliber, make_stack, make_receipt, originate, usdai, fund_usdai, keeper, curator, custodian,
+    alice, borrower, book, governance,
+):
+    """Defaulting does not wipe penalty interest: recoveries pay it before the borrower's surplus."""
+    risk = list(book.riskParams())
+    risk[6] = 500
+    book.setRiskParams(tuple(risk), sender=governance)
+    rid = make_receipt(2_000_000 * USDAI)
+    loan_id = originate(make_stack(), receipts=[rid])
+    travel(MONTH + GRACE + 1)
+    book.markDefault(loan_id, sender=keeper)
+    ln = book.loan(loan_id)
+    assert ln.penaltyAccrued > 0
+    owed = ln.outstanding + ln.interestAccrued + ln.penaltyAccrued
+    caliber.burn(rid, sender=custodian)
+    _recover(registry, book, usdai, fund_usdai, alice, loan_id, owed + 1_000 * USDAI)
+    before = registry.claimable(borrower)
+    tx = book.closeLiquidation(loan_id, sender=curator)
+    assert tx.events.filter(registry.LiquidationSettled)[0].result[4] == 1_000 * USDAI  # surplus
+    assert registry.claimable(borrower) - before == 1_000 * USDAI

@@ -4,7 +4,7 @@ while the loan performs, a recovery once it has defaulted."""
 
 from ape import chain
 
-from tests.credit.fixtures import DAY, MONTH, R_LIQUIDATED, USDAI, now, strict_reverts, travel
+from tests.credit.fixtures import DAY, MONTH, R_LIQUIDATED, USDAI, insurance, now, strict_reverts, travel
 
 GRACE = 30 * DAY
 
@@ -115,15 +115,52 @@ def test_payout__no_casualty_or_other_loan__reverts(
 def test_payout__defaulted_loan__recovery_in_waterfall(
     book, registry, caliber, usdai, fund_usdai, make_stack, make_receipt, originate, custodian, curator, alice
 ):
-    rid = make_receipt(1_000_000 * USDAI)
+    rid = make_receipt(1_000_000 * USDAI, coverage=650_000 * USDAI)
     loan_id = originate(make_stack(), receipts=[rid])
     travel(MONTH + GRACE + 1)
     book.markDefault(loan_id, sender=alice)
     caliber.reportCasualty(rid, now(), sender=custodian)
-    _pay(book, registry, usdai, fund_usdai, alice, loan_id, rid, 650_000 * USDAI)
     caliber.burn(rid, sender=custodian)  # nothing left to sell
     assert caliber.statusOf(rid) == R_LIQUIDATED
+    # The hardware is gone but its insurance has not paid: closing now would strand the payout.
+    closable_at = book.loan(loan_id).defaultedAt + 180 * DAY
+    with strict_reverts(book.LiquidationOpen, loanId=loan_id, closableAt=closable_at):
+        book.closeLiquidation(loan_id, sender=curator)
+    _pay(book, registry, usdai, fund_usdai, alice, loan_id, rid, 300_000 * USDAI)
+    with strict_reverts(book.LiquidationOpen, loanId=loan_id):
+        book.closeLiquidation(loan_id, sender=curator)
+    _pay(book, registry, usdai, fund_usdai, alice, loan_id, rid, 350_000 * USDAI)  # the whole coverage
     chain.pending_timestamp = now() + 1
     tx = book.closeLiquidation(loan_id, sender=curator)
     result = tx.events.filter(registry.LiquidationSettled)[0].result
     assert result[0] == 630_000 * USDAI and result[5] == 0
+
+
+def test_payout__coverage_fixed_when_the_loss_is_reported(
+    book, registry, caliber, usdai, fund_usdai, make_stack, make_receipt, originate, custodian, alice
+):
+    rid = make_receipt(1_000_000 * USDAI, coverage=100_000 * USDAI)
+    loan_id = originate(make_stack(), receipts=[rid])
+    caliber.reportCasualty(rid, now(), sender=custodian)
+    # Restating the policy after the loss changes nothing the loss is covered for.
+    caliber.updateInsurance(rid, insurance(now() + 400 * DAY, 5_000_000 * USDAI), sender=custodian)
+    assert tuple(caliber.casualty(rid))[1] == 100_000 * USDAI
+    fund_usdai(alice, 100_001 * USDAI)
+    with strict_reverts(book.InsuranceCoverageExceeded, coverage=100_000 * USDAI):
+        book.recordInsurancePayout(loan_id, rid, 100_001 * USDAI, sender=alice)
+
+
+def test_payout__performing_loan__no_prepayment_fee(
+    book, registry, caliber, usdai, fund_usdai, make_stack, make_receipt, originate, custodian, curator, alice
+):
+    stack_id = make_stack()
+    book.setPrepaymentFee(stack_id, 500, sender=curator)
+    rid = make_receipt(1_000_000 * USDAI)
+    loan_id = originate(stack_id, receipts=[rid])
+    caliber.reportCasualty(rid, now(), sender=custodian)
+    before = book.loan(loan_id).outstanding
+    tx = _pay(book, registry, usdai, fund_usdai, alice, loan_id, rid, 300_000 * USDAI)
+    assert not tx.events.filter(book.LoanFeesPaid)
+    paid = tx.events.filter(book.LoanRepayment)[0]
+    assert paid.interestPaid + paid.principalPaid == 300_000 * USDAI
+    assert before - book.loan(loan_id).outstanding == paid.principalPaid

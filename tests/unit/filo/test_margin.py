@@ -101,3 +101,32 @@ def test_margin_call__cleared_by_better_appraisal(book, make_stack, make_receipt
     tx = _appraise(caliber, appraiser, rid, 900_000 * USDAI)
     assert tx.events.filter(book.MarginCallCured)
     assert book.loan(loan_id).marginCallAt == 0
+
+
+def test_stale_appraisal__haircuts_value_but_opens_no_margin_call(
+    book, governance, make_stack, make_receipt, originate, appraiser, caliber, keeper
+):
+    """Only evidence opens a margin call: an appraisal growing old is haircut (default 100%) in the
+    carrying value, but the loan's LTV stays on the last appraisal (a paying borrower is not defaulted
+    because an appraiser was late)."""
+    risk = list(book.riskParams())
+    risk[3] = 10_000  # the launch's stale haircut
+    book.setRiskParams(tuple(risk), sender=governance)
+    rid = make_receipt(appraise=False)
+    caliber.appraise(rid, 1_000_000 * USDAI, now() - 89 * DAY, sender=appraiser)
+    loan_id = originate(make_stack(), receipts=[rid])
+    chain.pending_timestamp = now() + 2 * DAY
+    book.refreshCollateral(loan_id, sender=keeper)
+    ln = book.loan(loan_id)
+    assert (ln.collateralValue, ln.impairment) == (0, ln.outstanding)
+    assert ln.appraisalTotal == 1_000_000 * USDAI and ln.marginCallAt == 0
+
+
+def test_margin_call__holds_junior_capital(
+    book, registry, make_stack, make_receipt, originate, appraiser, caliber, curator
+):
+    loan_id, _, _ = _called_loan(book, make_stack, make_receipt, originate, appraiser, caliber)
+    stack_id = book.loan(loan_id).stackId
+    assert book.hasDelinquency(stack_id)
+    with strict_reverts(registry.StackHasDelinquency, stackId=stack_id):
+        registry.withdrawJunior(stack_id, USDAI, curator, sender=curator)

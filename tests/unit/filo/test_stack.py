@@ -90,6 +90,8 @@ def test_set_risk_params__out_of_range__reverts(book, governance):
         (2, 366 * DAY),  # beyond MAX_GRACE_PERIOD
         (4, 6999),  # maintenance below the origination LTV
         (5, 91 * DAY),  # beyond MAX_CURE_PERIOD
+        (5, DAY - 1),  # below MIN_CURE_PERIOD
+        (7, 30 * DAY - 1),  # below MIN_RECOVERY_PERIOD
         (6, 5001),  # beyond MAX_PENALTY_BPS
         (7, 3 * 365 * DAY + 1),  # beyond MAX_RECOVERY_PERIOD
     ]:

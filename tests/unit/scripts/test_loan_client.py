@@ -73,3 +73,27 @@ def test_describe__custom_error_dates_and_amounts(book, make_stack, make_receipt
         loans.originate(book, curator, record)
     line = describe(info.value)
     assert line.startswith("TermsExpired(deadline=20") and "UTC" in line and "\n" not in line
+
+
+def test_cli_errors__one_line_not_a_traceback(book, make_stack, make_receipt, borrower, curator, tmp_path):
+    """What `ape run loan ...` prints on a revert or bad input: the decoded error, dates as dates."""
+    import click
+
+    from scripts.loan import explained
+
+    record, _ = loans.sign(book, borrower, make_stack(), USDAI, 1500, 12, MONTH, [make_receipt()], 3600, tmp_path)
+    chain.pending_timestamp = record.terms.deadline + 1
+
+    @explained
+    def expired() -> None:
+        loans.originate(book, curator, record)
+
+    @explained
+    def bad_amount() -> None:
+        loans.parse_usdai("-5")
+
+    with pytest.raises(click.ClickException) as info:
+        expired()
+    assert info.value.message.startswith("TermsExpired(deadline=20") and "UTC" in info.value.message
+    with pytest.raises(click.ClickException, match="amount must be positive"):
+        bad_amount()
