@@ -6,18 +6,16 @@ custom error with amounts in USDai and dates as dates."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
-from ape import chain, project
+from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option, network_option
-from ape.exceptions import ApeException
 
 from scripts._suite import loans
-from scripts._suite.errors import describe
+from scripts._suite.errors import one_line_errors
 
 DEFAULT_TERMS = Path.home() / ".gpuyield" / "terms"
 book_option = click.option("--book", "book_address", required=True, help="LoanBook proxy address.")
@@ -25,18 +23,8 @@ loan_option = click.option("--loan", "loan_id", type=int, required=True, help="L
 yes_option = click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
 
 
-def explained(func: Callable[..., None]) -> Callable[..., None]:
-    """Contract reverts and bad input become one human line (exit 1), never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            func(*args, **kwargs)
-        except (ApeException, ValueError, FileExistsError, FileNotFoundError) as exc:
-            known = [getattr(project, name) for name in ("LoanBook", "CreditPolicy", "CaliberReceipt", "FiLoRegistry")]
-            raise click.ClickException(describe(exc, *known)) from None
-
-    return wrapper
+# Contract reverts and bad input become one human line (exit 1), never a traceback.
+explained = one_line_errors("LoanBook", "CreditPolicy", "CaliberReceipt", "FiLoRegistry")
 
 
 def _confirm_live(yes: bool, what: str) -> None:

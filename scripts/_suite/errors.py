@@ -88,3 +88,26 @@ def preflight(method: Any, *args: Any, sender: Any, contracts: tuple[Any, ...] =
                     return _line(abi.name, {i.name: v for i, v in zip(abi.inputs, values, strict=True)})
         return str(exc).splitlines()[0]
     return None
+
+
+def one_line_errors(*contract_names: str) -> Any:
+    """Decorator for a CLI command: a contract revert or bad input becomes one human line (exit 1),
+    decoded with the error ABIs of the project's `contract_names`; never a traceback."""
+    import functools
+
+    import click
+    from ape import project
+    from ape.exceptions import ApeException
+
+    def wrap(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> None:
+            try:
+                func(*args, **kwargs)
+            except (ApeException, ValueError, OSError) as exc:
+                known = [getattr(project, name) for name in contract_names]
+                raise click.ClickException(describe(exc, *known)) from None
+
+        return wrapper
+
+    return wrap

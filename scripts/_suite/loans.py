@@ -20,10 +20,13 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 from scripts._suite.credit import LoanTerms, new_nonce, sign_terms, typed_data
-from scripts._suite.credit_reference import level_payment, schedule
+from scripts._suite.credit_reference import accrue, level_payment, schedule
 from scripts._suite.report import fmt_units
 
 USDAI = 10**18
+# Seconds of interest added to a "pay what is due" amount: the time between reading it and the payment
+# landing in a block.
+DUE_SLACK = 300
 STATUS = ["None", "Active", "Repaid", "Defaulted", "Closed"]
 
 
@@ -174,12 +177,16 @@ def originate(book: Any, curator: Any, record: TermsFile) -> int:
 
 
 def repay(book: Any, payer: Any, loan_id: int, amount: int | None) -> tuple[int, int, int]:
-    """Pays `amount` (None: what is due now); approves the ledger for it. Returns (interest, fees, principal)."""
+    """Pays `amount` (None: what is due, with `DUE_SLACK` seconds more interest so that the payment still
+    covers the installment when it lands a little later; the few wei left over prepay principal).
+    Approves the ledger for it. Returns (interest, fees, principal)."""
     _, _, _, ledger = contracts(book.address)
     if amount is None:
         interest, penalty, principal = book.amountDue(loan_id)
-        amount = int(interest + penalty + principal)
-        if amount == 0:
+        ln = book.loan(loan_id)
+        slack = accrue(int(ln.outstanding), int(ln.aprBps), DUE_SLACK)
+        amount = int(interest + penalty + principal) + slack
+        if amount == slack:
             raise ValueError(f"nothing is due on loan {loan_id} now")
     usdai = project.USDai.at(ledger.usdai())
     if usdai.allowance(payer, ledger) < amount:

@@ -26,11 +26,14 @@ class Opening:
     commitment: tuple[int, int]
 
     def save(self, path: Path) -> Path:
-        """Writes the opening readable by its owner only (0600), refusing to overwrite one."""
+        """Writes the opening readable by its owner only (0600), refusing to overwrite one, and syncs it
+        to disk: the CLI saves it before the bid is sent, so that a bond is never left without it."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump({**asdict(self), "commitment": [str(c) for c in self.commitment], "blinding": str(self.blinding)}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         return path
 
     @classmethod
@@ -91,6 +94,9 @@ def settlement_order(auction: Any, cycle_id: int, ticket_ids: list[int]) -> list
 
 
 def bid_tickets(auction: Any, cycle_id: int, start_block: int = 0) -> list[int]:
-    """Ticket ids that bid in `cycle_id`, from the auction's BidPlaced events."""
-    logs = auction.BidPlaced.query("*", start_block=start_block)
-    return sorted({int(t) for c, t in zip(logs["cycleId"], logs["ticketId"], strict=True) if int(c) == cycle_id})
+    """The tickets that placed a bid in `cycle_id`, from the auction's `BidPlaced` logs."""
+    from ape import chain
+
+    logs = auction.BidPlaced.range(start_block, chain.blocks.height + 1)
+    return sorted({int(log.ticketId) for log in logs if int(log.cycleId) == cycle_id})
+

@@ -18,8 +18,9 @@ def _pay(book, registry, usdai, fund_usdai, payer, loan_id, rid, amount):
 def test_casualty__pledged_receipt__supports_nothing(book, caliber, make_stack, make_receipt, originate, custodian):
     rid = make_receipt(1_000_000 * USDAI)
     loan_id = originate(make_stack(), receipts=[rid])
-    tx = caliber.reportCasualty(rid, now(), sender=custodian)
-    assert tx.events.filter(caliber.CasualtyReported)[0].occurredAt == now()
+    when = now()
+    tx = caliber.reportCasualty(rid, when, sender=custodian)
+    assert tx.events.filter(caliber.CasualtyReported)[0].occurredAt == when
     ln = book.loan(loan_id)
     assert (ln.collateralValue, ln.appraisalTotal, ln.impairment) == (0, 0, 700_000 * USDAI)
     assert ln.marginCallAt == tx.timestamp

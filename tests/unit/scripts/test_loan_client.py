@@ -53,10 +53,13 @@ def test_sign_originate_repay_status__round_trip(
     assert any("next due date" in line for line in lines)
     fund_usdai(borrower, 1_000 * USDAI)
     # Right after origination, what is due is the first installment (paid early, not a prepayment).
+    scheduled = 6_000 * USDAI - book.scheduleAt(loan_id, 1)[0]
     interest, fees, principal = loans.repay(book, borrower, loan_id, None)
     assert interest < USDAI // 100 and fees == 0
-    assert principal == 6_000 * USDAI - book.scheduleAt(loan_id, 1)[0]
-    assert book.loan(loan_id).dueIndex == 2 and book.loan(loan_id).rebaseIndex == 0
+    # The installment is covered however late the payment lands within the slack; the few wei of
+    # slack left over prepay principal.
+    assert scheduled <= principal < scheduled + USDAI // 100
+    assert book.loan(loan_id).dueIndex == 2
 
 
 def test_originate__terms_for_another_book__refused(book, make_stack, make_receipt, borrower, curator, tmp_path):
