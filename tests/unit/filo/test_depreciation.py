@@ -2,7 +2,9 @@
 class; origination refuses a schedule whose balance after any due date exceeds `maxLtvBps` x the
 depreciated collateral. Differential against `credit_reference.depreciation_breach`."""
 
-from hypothesis import given
+import os
+
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scripts._suite import credit_reference as ref
@@ -54,6 +56,8 @@ def test_origination__schedule_outpaced_by_depreciation__refused_then_accepted(
     assert book.loan(loan_id).principal == 400_000 * USDAI
 
 
+EXAMPLES = settings.default.max_examples if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else 12
+
 curves = st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=50).map(
     lambda drops: [max(0, 10_000 - sum(drops[: k + 1])) for k in range(len(drops))]
 )
@@ -66,6 +70,7 @@ curves = st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=
     length=st.sampled_from([DAY, 7 * DAY, MONTH, 45 * DAY]),
     mix=st.lists(st.tuples(st.integers(min_value=1, max_value=10**9), curves), min_size=1, max_size=3),
 )
+@settings(max_examples=EXAMPLES)
 def test_check_schedule__matches_reference(policy, governance, principal, apr, periods, length, mix):
     classes, amounts = [], []
     for i, (amount, curve) in enumerate(mix):

@@ -3,14 +3,19 @@
 scheduled and prepaid principal, prepayment fees, re-amortization and the schedule cursor must agree to
 the wei after every payment."""
 
+import os
+
 from ape import chain
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import DAY, LOAN_REPAID, MONTH, RISK_DEFAULTS, USDAI, now, travel
 
 PENALTY_BPS = RISK_DEFAULTS[6]
+# Each example opens a stack and a loan and makes up to six payments (about 40 transactions): eight
+# examples in the ci and dev profiles keep the suite's time; `deep` runs its own count.
+EXAMPLES = settings.default.max_examples if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else 8
 
 payments = st.lists(
     st.tuples(
@@ -43,6 +48,7 @@ def _assert_same(book, loan_id, model):
     plan=payments,
 )
 @example(principal=700_000 * USDAI, apr=1200, periods=12, length=MONTH, fee_bps=100, plan=[(40, 100), (5, 300)])
+@settings(max_examples=EXAMPLES)
 def test_loan__payments_match_reference(
     book, registry, governance, curator, borrower, make_stack, originate, fund_usdai, usdai,
     principal, apr, periods, length, fee_bps, plan,
