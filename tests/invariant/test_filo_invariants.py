@@ -1,4 +1,4 @@
-"""Hypothesis stateful test of FiLo invariants 4, 5 and 7 (PROTOCOL.md section 7).
+"""Hypothesis stateful test of FiLo invariants 4, 5 and 7 (README, "Properties tested").
 
 Random allocations, signed originations, (partial, late, missed, early) repayments and prepayments with
 re-amortization, prepayment fees and penalty interest, re-appraisals that open margin calls, cures by

@@ -1,4 +1,4 @@
-"""Borrower consent (PROTOCOL.md 5.1): a loan exists only on terms its borrower signed.
+"""Borrower consent (docs/DECISIONS.md, "Credit a borrower agreed to"): a loan exists only on terms its borrower signed.
 
 Revision 1 let any approved curator originate against a borrower's standing `setApprovalForAll` (the
 forced loan); every test here fails on that code, which took no signature at all."""

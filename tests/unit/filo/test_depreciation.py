@@ -1,4 +1,4 @@
-"""Depreciation-aware schedules (PROTOCOL.md 5.1): governance sets a residual-value curve per asset
+"""Depreciation-aware schedules (docs/DECISIONS.md, "Credit a borrower agreed to"): governance sets a residual-value curve per asset
 class; origination refuses a schedule whose balance after any due date exceeds `maxLtvBps` x the
 depreciated collateral. Differential against `credit_reference.depreciation_breach`."""
 

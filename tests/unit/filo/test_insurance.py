@@ -1,4 +1,4 @@
-"""Insurance (PROTOCOL.md 5.1): a custodian-reported casualty on a pledged receipt lets the insurer's
+"""Insurance (docs/DECISIONS.md, "Credit a borrower agreed to"): a custodian-reported casualty on a pledged receipt lets the insurer's
 payout (at most the coverage, only for a loss before the policy expired) reach its loan: a repayment
 while the loan performs, a recovery once it has defaulted."""
 

@@ -1,4 +1,4 @@
-"""LTV maintenance (PROTOCOL.md 5.1): a re-appraisal above `maintenanceLtvBps` opens a margin call; the
+"""LTV maintenance (docs/DECISIONS.md, "Credit a borrower agreed to"): a re-appraisal above `maintenanceLtvBps` opens a margin call; the
 borrower cures it by prepaying or pledging more receipts; uncured past `curePeriod`, anyone marks the
 loan defaulted."""
 
