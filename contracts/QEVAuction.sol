@@ -21,6 +21,10 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
     uint256 internal constant MAX_TIER = 13;
     /// @notice Highest keeper tip governance may set: 10% of a forfeited bond.
     uint256 public constant MAX_KEEPER_TIP_BPS = 1000;
+    /// @notice Reserve fee a new auction starts with (10 bps): a fee of 0 buys no priority.
+    uint256 public constant DEFAULT_MIN_FEE_BPS = 10;
+    /// @notice Highest reserve fee governance may set: the largest fee a tier-13 bid can carry.
+    uint256 public constant MAX_MIN_FEE_BPS = 8191;
     /// @dev Settled priority entries are packed three to a word: (ticketId << 16 | feeBps), 80 bits each.
     uint256 internal constant ENTRY_BITS = 80;
     uint256 internal constant ENTRIES_PER_WORD = 3;
@@ -35,9 +39,10 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         uint32 revealWindow;
         uint16 maxBids;
         uint16 keeperTipBps;
+        uint16 minFeeBps;
         mapping(uint256 cycleId => Round) rounds;
         mapping(uint256 cycleId => mapping(uint256 ticketId => Bid)) bids;
-        mapping(uint256 cycleId => uint256[]) priority;
+        mapping(uint256 cycleId => mapping(uint256 word => uint256)) priority;
     }
 
     // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.QEVAuction")) - 1)) & ~bytes32(uint256(0xff))
@@ -58,7 +63,8 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
 
     /// @param bidWindow_ Seconds before the boundary during which bids are taken (default 5 days).
     /// @param revealWindow_ Seconds after the boundary during which bids are revealed (default 2 days).
-    /// @param maxBids_ Bids per cycle (default 256), so that settlement fits one block.
+    /// @param maxBids_ Bids per cycle (default 4,096); settlement is paginated, so the cap only bounds
+    ///        the keeper's work, and a squatter would pay about 270,000 gas per slot to fill it.
     /// @param keeperTipBps_ Share of a forfeited bond paid to the keeper that sweeps it.
     function initialize(
         address admin,
@@ -76,6 +82,7 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         _setWindows(bidWindow_, revealWindow_);
         _setMaxBids(maxBids_);
         _setKeeperTip(keeperTipBps_);
+        _setMinFee(DEFAULT_MIN_FEE_BPS);
     }
 
     // ---------------------------------------------------------------- governance
@@ -91,6 +98,11 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
 
     function setKeeperTip(uint256 keeperTipBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setKeeperTip(keeperTipBps_);
+    }
+
+    /// @dev A round keeps the reserve fee it started with (its first bid fixed it).
+    function setMinFee(uint256 minFeeBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setMinFee(minFeeBps_);
     }
 
     function pause() external onlyRole(PAUSER_ROLE) {
@@ -117,6 +129,7 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         if (b.status != BidStatus.None) revert BidAlreadyPlaced(cycleId, ticketId);
         Round storage round = $.rounds[cycleId];
         if (round.bids >= $.maxBids) revert BidCapReached(cycleId, $.maxBids);
+        if (round.bids == 0) round.minFeeBps = $.minFeeBps;
         _checkProof(cycleId, ticketId, tier, commitment, proof);
 
         // The bond covers the highest fee the tier allows, rounded up (against the bidder).
@@ -148,7 +161,10 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         }
         b.status = BidStatus.Revealed;
         b.feeBps = uint16(feeBps);
-        $.rounds[cycleId].revealed += 1;
+        Round storage round = $.rounds[cycleId];
+        round.revealed += 1;
+        // Below the reserve fee the bid buys no priority; its bond comes back all the same.
+        if (feeBps >= round.minFeeBps) round.eligible += 1;
         emit BidRevealed(cycleId, ticketId, feeBps);
         vault_.releaseBond(ticketId);
     }
@@ -178,33 +194,40 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         if (round.settled) revert AlreadySettled(cycleId);
         uint256 sealedLeft = round.bids - round.revealed - round.swept;
         if (sealedLeft != 0) revert BidsUnswept(cycleId, sealedLeft);
-        if (ticketIds.length != round.revealed) revert SettlementCountMismatch(round.revealed, ticketIds.length);
-
-        // One pass: each entry is a revealed bid of the cycle and sorts strictly after the previous
-        // one (fee descending, ticket id ascending), which also rules out duplicates; with the count
-        // check above, the list is exactly the revealed bids.
-        mapping(uint256 => Bid) storage cycleBids = $.bids[cycleId];
-        uint256[] storage packed = $.priority[cycleId];
-        uint256 word;
-        uint256 prevFee = type(uint256).max;
-        uint256 prevTicket;
-        for (uint256 i; i < ticketIds.length; ++i) {
-            uint256 ticketId = ticketIds[i];
-            Bid storage b = cycleBids[ticketId];
-            if (b.status != BidStatus.Revealed) revert SettlementEntryInvalid(i, ticketId);
-            uint256 fee = b.feeBps;
-            if (i != 0 && (fee > prevFee || (fee == prevFee && ticketId <= prevTicket))) {
-                revert SettlementOrderInvalid(i);
-            }
-            (prevFee, prevTicket) = (fee, ticketId);
-            word |= ((ticketId << 16) | fee) << (ENTRY_BITS * (i % ENTRIES_PER_WORD));
-            if (i % ENTRIES_PER_WORD == ENTRIES_PER_WORD - 1 || i == ticketIds.length - 1) {
-                packed.push(word);
-                word = 0;
-            }
+        uint256 ranked = round.ranked;
+        uint256 end = ranked + ticketIds.length;
+        if (end > round.eligible || (ticketIds.length == 0 && round.eligible != 0)) {
+            revert SettlementCountMismatch(round.eligible - ranked, ticketIds.length);
         }
-        $.rounds[cycleId].settled = true;
-        emit Settled(cycleId, ticketIds.length);
+
+        (uint256 lastFee, uint256 lastTicket) = _rankBatch($, cycleId, ticketIds, round);
+        Round storage stored = $.rounds[cycleId];
+        stored.ranked = uint16(end);
+        stored.lastFee = uint16(lastFee);
+        stored.lastTicket = uint64(lastTicket);
+        emit SettlementProgress(cycleId, end, round.eligible);
+        if (end == round.eligible) {
+            stored.settled = true;
+            emit Settled(cycleId, end);
+        }
+    }
+
+    /// @inheritdoc IQEVAuction
+    function challengeSettlement(uint256 cycleId, uint256 ticketId, uint256 position) external {
+        AuctionStorage storage $ = _s();
+        Round memory round = $.rounds[cycleId];
+        Bid memory b = $.bids[cycleId][ticketId];
+        // The left-out bid must be eligible and sort strictly between the entries around `position`,
+        // with `position` inside the ranked part: then no later batch can place it.
+        bool valid = !round.settled && b.status == BidStatus.Revealed && b.feeBps >= round.minFeeBps
+            && position < round.ranked && _ranksBefore(b.feeBps, ticketId, _entry($, cycleId, position))
+            && (position == 0 || !_ranksBefore(b.feeBps, ticketId, _entry($, cycleId, position - 1)));
+        if (!valid) revert ChallengeInvalid(cycleId, ticketId, position);
+        Round storage stored = $.rounds[cycleId];
+        stored.ranked = 0;
+        stored.lastFee = 0;
+        stored.lastTicket = 0;
+        emit SettlementReset(cycleId, ticketId, msg.sender);
     }
 
     // ---------------------------------------------------------------- views
@@ -215,13 +238,12 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
     function priorityStatus(uint256 cycleId) external view returns (bool isFinal, uint256 length) {
         Round memory round = _s().rounds[cycleId];
         if (round.bids == 0) return (true, 0);
-        return (round.settled, round.settled ? round.revealed : 0);
+        return (round.settled, round.settled ? round.eligible : 0);
     }
 
     /// @inheritdoc IRedemptionPriority
     function priorityAt(uint256 cycleId, uint256 index) external view returns (uint256 requestId, uint256 feeBps) {
-        uint256 word = _s().priority[cycleId][index / ENTRIES_PER_WORD];
-        uint256 entry = (word >> (ENTRY_BITS * (index % ENTRIES_PER_WORD))) & ENTRY_MASK;
+        uint256 entry = _entry(_s(), cycleId, index);
         return (entry >> 16, entry & 0xffff);
     }
 
@@ -268,6 +290,11 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
     /// @inheritdoc IQEVAuction
     function keeperTipBps() external view returns (uint256) {
         return _s().keeperTipBps;
+    }
+
+    /// @inheritdoc IQEVAuction
+    function minFeeBps() external view returns (uint256) {
+        return _s().minFeeBps;
     }
 
     // ---------------------------------------------------------------- internal
@@ -329,6 +356,56 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         AuctionStorage storage $ = _s();
         emit MaxBidsUpdated($.maxBids, maxBids_);
         $.maxBids = uint16(maxBids_);
+    }
+
+    /// @dev Appends `ticketIds` to the priority list after the `round.ranked` entries already there and
+    ///      returns the last entry's (fee, ticket). One pass: each entry is an eligible revealed bid of
+    ///      the cycle and sorts strictly after the previous one, across batches (fee descending, ticket
+    ///      id ascending), which also rules out duplicates. A batch that skipped a bid can never finish:
+    ///      anyone may discard it (`challengeSettlement`).
+    function _rankBatch(AuctionStorage storage $, uint256 cycleId, uint256[] calldata ticketIds, Round memory round)
+        internal
+        returns (uint256 prevFee, uint256 prevTicket)
+    {
+        mapping(uint256 => Bid) storage cycleBids = $.bids[cycleId];
+        mapping(uint256 => uint256) storage words = $.priority[cycleId];
+        uint256 ranked = round.ranked;
+        uint256 end = ranked + ticketIds.length;
+        (prevFee, prevTicket) =
+            ranked == 0 ? (type(uint256).max, uint256(0)) : (uint256(round.lastFee), uint256(round.lastTicket));
+        // A word left part-full by the previous batch is continued; a new word starts empty.
+        uint256 word = ranked % ENTRIES_PER_WORD == 0 ? 0 : words[ranked / ENTRIES_PER_WORD];
+        for (uint256 i = ranked; i < end; ++i) {
+            uint256 ticketId = ticketIds[i - ranked];
+            Bid storage b = cycleBids[ticketId];
+            uint256 fee = b.feeBps;
+            if (b.status != BidStatus.Revealed || fee < round.minFeeBps) revert SettlementEntryInvalid(i, ticketId);
+            if (fee > prevFee || (fee == prevFee && ticketId <= prevTicket)) revert SettlementOrderInvalid(i);
+            (prevFee, prevTicket) = (fee, ticketId);
+            uint256 slot = i % ENTRIES_PER_WORD;
+            word = (slot == 0 ? 0 : word) | ((ticketId << 16) | fee) << (ENTRY_BITS * slot);
+            if (slot == ENTRIES_PER_WORD - 1 || i == end - 1) words[i / ENTRIES_PER_WORD] = word;
+        }
+    }
+
+    /// @dev Entry `index` of `cycleId`'s priority list: (ticketId << 16 | feeBps).
+    function _entry(AuctionStorage storage $, uint256 cycleId, uint256 index) internal view returns (uint256) {
+        uint256 word = $.priority[cycleId][index / ENTRIES_PER_WORD];
+        return (word >> (ENTRY_BITS * (index % ENTRIES_PER_WORD))) & ENTRY_MASK;
+    }
+
+    /// @dev Whether bid (fee, ticketId) ranks strictly before `entry`: higher fee, or equal fee and
+    ///      lower ticket id.
+    function _ranksBefore(uint256 fee, uint256 ticketId, uint256 entry) internal pure returns (bool) {
+        uint256 entryFee = entry & 0xffff;
+        return fee > entryFee || (fee == entryFee && ticketId < entry >> 16);
+    }
+
+    function _setMinFee(uint256 minFeeBps_) internal {
+        if (minFeeBps_ > MAX_MIN_FEE_BPS) revert ParameterInvalid("minFeeBps", minFeeBps_);
+        AuctionStorage storage $ = _s();
+        emit MinFeeUpdated($.minFeeBps, minFeeBps_);
+        $.minFeeBps = uint16(minFeeBps_);
     }
 
     function _setKeeperTip(uint256 keeperTipBps_) internal {

@@ -6,92 +6,25 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
-import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
-import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 
 import {IStakedUSDai} from "../interfaces/IStakedUSDai.sol";
 import {ISeniorCapital} from "../interfaces/ISeniorCapital.sol";
 import {IRedemptionPriority} from "../interfaces/IRedemptionPriority.sol";
 import {IUSDai} from "../interfaces/IUSDai.sol";
+import {IRedemptionTicket} from "../interfaces/IRedemptionTicket.sol";
+import {StakedUSDaiBase} from "./StakedUSDaiBase.sol";
 
 /// @title StakedUSDai (sUSDai)
 /// @notice ERC-4626 deposits, ERC-7540 asynchronous redemptions served per cycle. See IStakedUSDai.
-contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable, PausableUpgradeable {
+contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
-    // ---------------------------------------------------------------- constants
-
-    /// @notice Inflation defence: the price is (assets + VIRTUAL) / (supply + VIRTUAL), as if 1e-12
-    ///         USDai and 1e-12 sUSDai had been deposited before anyone. A donation D before a victim's
-    ///         deposit is shared with these virtual shares, so an attacker holding s shares keeps at
-    ///         most s / (s + VIRTUAL) of it, while the victim loses at most one share's worth to
-    ///         rounding ((assets + VIRTUAL) / (supply + VIRTUAL)). Equal virtual amounts keep the
-    ///         initial price at 1 and sUSDai at USDai's 18 decimals.
-    uint256 internal constant VIRTUAL = 1e6;
-    uint256 internal constant BPS = 1e4;
-
-    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    bytes32 public constant BLACKLIST_ADMIN_ROLE = keccak256("BLACKLIST_ADMIN_ROLE");
-    bytes32 public constant STRATEGY_ADMIN_ROLE = keccak256("STRATEGY_ADMIN_ROLE");
-
-    bytes4 internal constant ERC7540_OPERATOR_ID = 0xe3bc4e65;
-    bytes4 internal constant ERC7540_REDEEM_ID = 0x620ee8e4;
-    bytes4 internal constant ERC7575_ID = 0x2f0a18c5;
-
-    // ---------------------------------------------------------------- storage
-
-    /// @dev The redemption queue's counters, one slot.
-    struct Queue {
-        uint64 nextRequestId;
-        uint64 fifoHead;
-        uint64 dueLimit; // first request id made in `lastRequestCycle`
-        uint32 lastRequestCycle;
-        uint32 lockedBonds; // requests holding a QEV bond
-    }
-
-    /// @dev Per controller, one slot: claimable (serviced) balance and open request count.
-    struct Controller {
-        uint128 claimableAssets;
-        uint96 claimableShares;
-        uint32 openRequests;
-    }
-
-    /// @dev Progress through a cycle's QEV priority list.
-    struct PriorityCursor {
-        uint64 cycleId;
-        uint64 index;
-    }
-
-    /// @custom:storage-location erc7201:gpuyield.storage.StakedUSDai
-    struct VaultStorage {
-        IERC20 usdai;
-        ISeniorCapital registry;
-        IRedemptionPriority auction;
-        uint64 genesis;
-        uint64 cycleDuration;
-        uint256 supplyCap;
-        uint256 reservedAssets;
-        uint256 minRequestShares;
-        uint256 maxOpenRequests;
-        Queue queue;
-        PriorityCursor cursor;
-        mapping(uint256 => Request) requests;
-        mapping(uint256 => uint256) bonds;
-        mapping(address => Controller) controllers;
-        mapping(address => mapping(address => bool)) operators;
-        mapping(address => bool) isBlacklisted;
-    }
-
-    // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.StakedUSDai")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant STORAGE_SLOT = 0x36dbd98407cbad2ec20ad00113eeb228589146ea695dc7f80233846025471400;
-
-    function _s() private pure returns (VaultStorage storage $) {
-        assembly {
-            $.slot := STORAGE_SLOT
-        }
-    }
+    /// @dev What `_serve` did with a request: nothing left to serve now (move past it), liquidity ran
+    ///      out (stop), or all of it that is not bonded was served and a QEV bond is still locked.
+    uint256 private constant SERVED = 0;
+    uint256 private constant STARVED = 1;
+    uint256 private constant BONDED = 2;
 
     /// @dev Running prices of one servicing call, kept in memory so each request costs O(1).
     struct Pricing {
@@ -101,116 +34,104 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         uint256 setAside;
     }
 
-    // ---------------------------------------------------------------- initializer
+    // ---------------------------------------------------------------- module
 
-    /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor() {
+    /// @notice The module that runs this vault's less frequent entry points (see StakedUSDaiModule).
+    address public immutable MODULE;
+
+    /// @custom:oz-upgrades-unsafe-allow constructor state-variable-immutable
+    constructor(address module_) {
+        if (module_.code.length == 0) revert AddressZero();
+        MODULE = module_;
         _disableInitializers();
     }
 
-    /// @param genesis_ Start of cycle 0 (not in the future).
-    /// @param cycleDuration_ Length of a cycle in seconds (default 30 days).
-    /// @param minRequestShares_ Smallest redemption request (default 1e18).
-    /// @param maxOpenRequests_ Open requests allowed per controller (default 50).
-    function initialize(
-        address admin,
-        IERC20 usdai_,
-        uint256 genesis_,
-        uint256 cycleDuration_,
-        uint256 minRequestShares_,
-        uint256 maxOpenRequests_,
-        uint256 supplyCap_
-    ) external initializer {
-        if (admin == address(0) || address(usdai_) == address(0)) revert AddressZero();
-        if (genesis_ > block.timestamp) revert ParameterInvalid("genesis", genesis_);
-        if (cycleDuration_ == 0) revert ParameterInvalid("cycleDuration", cycleDuration_);
-        if (maxOpenRequests_ == 0) revert ParameterInvalid("maxOpenRequests", maxOpenRequests_);
-        __ERC20_init("Staked USDai", "sUSDai");
-        __AccessControl_init();
-        __Pausable_init();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        VaultStorage storage $ = _s();
-        $.usdai = usdai_;
-        $.genesis = genesis_.toUint64();
-        $.cycleDuration = cycleDuration_.toUint64();
-        $.supplyCap = supplyCap_;
-        // Request ids start at 1: ERC-7540 reserves id 0 for vaults that aggregate every request of
-        // a controller ("if a Vault returns 0 for the requestId of any request, it MUST return 0
-        // for all requests"), and this vault numbers them.
-        $.queue = Queue({nextRequestId: 1, fifoHead: 1, dueLimit: 1, lastRequestCycle: 0, lockedBonds: 0});
-        emit SupplyCapUpdated(0, supplyCap_);
-        _setRedemptionLimits(minRequestShares_, maxOpenRequests_);
+    /// @dev Runs the calling function in the module (same storage, same caller) and returns or
+    ///      reverts with what it returned. The stubs below keep the whole ABI on this contract.
+    function _forward() private {
+        address module = MODULE;
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
-    // ---------------------------------------------------------------- governance
-
-    function setSupplyCap(uint256 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        VaultStorage storage $ = _s();
-        emit SupplyCapUpdated($.supplyCap, cap);
-        $.supplyCap = cap;
+    /// @notice initialize(admin, usdai, genesis, cycleDuration, minRequestShares, maxOpenRequests,
+    ///         supplyCap): see StakedUSDaiModule.initialize.
+    function initialize(address, IERC20, uint256, uint256, uint256, uint256, uint256) external {
+        _forward();
     }
 
-    function setRegistry(ISeniorCapital registry_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (address(registry_) == address(0)) revert AddressZero();
-        VaultStorage storage $ = _s();
-        emit RegistryUpdated(address($.registry), address(registry_));
-        $.registry = registry_;
+    function setSupplyCap(uint256) external {
+        _forward();
     }
 
-    /// @dev Zero is allowed: it turns the auction off and servicing becomes FIFO only. Refused while
-    ///      any bond is locked: only the auction that locked a bond can release or burn it.
-    function setAuction(IRedemptionPriority auction_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        VaultStorage storage $ = _s();
-        if ($.queue.lockedBonds != 0) revert BondsOutstanding($.queue.lockedBonds);
-        emit AuctionUpdated(address($.auction), address(auction_));
-        $.auction = auction_;
+    function setRegistry(ISeniorCapital) external {
+        _forward();
     }
 
-    function setRedemptionLimits(uint256 minRequestShares_, uint256 maxOpenRequests_)
-        external
-        onlyRole(DEFAULT_ADMIN_ROLE)
-    {
-        if (maxOpenRequests_ == 0) revert ParameterInvalid("maxOpenRequests", maxOpenRequests_);
-        _setRedemptionLimits(minRequestShares_, maxOpenRequests_);
+    /// @dev Zero turns the auction off (FIFO only); refused while any bond is locked.
+    function setAuction(IRedemptionPriority) external {
+        _forward();
     }
 
-    function setBlacklisted(address account, bool blacklisted) external onlyRole(BLACKLIST_ADMIN_ROLE) {
-        if (account == address(0)) revert AddressZero();
-        _s().isBlacklisted[account] = blacklisted;
-        emit BlacklistUpdated(account, blacklisted);
+    function setRedemptionLimits(uint256, uint256) external {
+        _forward();
     }
 
-    function pause() external onlyRole(PAUSER_ROLE) {
-        _pause();
+    /// @notice Sets the ERC-721 ticket contract, once.
+    function setTicket(IRedemptionTicket) external {
+        _forward();
     }
 
-    function unpause() external onlyRole(PAUSER_ROLE) {
-        _unpause();
+    function setBlacklisted(address, bool) external {
+        _forward();
+    }
+
+    function pause() external {
+        _forward();
+    }
+
+    function unpause() external {
+        _forward();
     }
 
     /// @inheritdoc IStakedUSDai
-    function allocate(uint256 stackId, uint256 amount) external onlyRole(STRATEGY_ADMIN_ROLE) whenNotPaused {
-        if (amount == 0) revert AmountZero();
-        VaultStorage storage $ = _s();
-        ISeniorCapital registry_ = $.registry;
-        if (address(registry_) == address(0)) revert RegistryUnset();
-        uint256 idle = _idle($);
-        if (amount > idle) revert AllocationExceedsIdle(amount, idle);
-        emit Allocated(stackId, amount);
-        $.usdai.safeTransfer(address(registry_), amount);
-        registry_.allocateSenior(stackId, amount);
+    function allocate(uint256, uint256) external {
+        _forward();
     }
 
     /// @inheritdoc IStakedUSDai
-    function deallocate(uint256 stackId, uint256 amount) external onlyRole(STRATEGY_ADMIN_ROLE) whenNotPaused {
-        if (amount == 0) revert AmountZero();
-        ISeniorCapital registry_ = _s().registry;
-        if (address(registry_) == address(0)) revert RegistryUnset();
-        emit Deallocated(stackId, amount);
-        // The registry checks the stack's unused senior cash; the sweep also brings home whatever the
-        // stack already held for the vault. NAV is unchanged: senior NAV falls as idle rises.
-        registry_.releaseSenior(stackId, amount);
-        registry_.sweep(stackId);
+    function deallocate(uint256, uint256) external {
+        _forward();
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function lockBond(uint256, uint256) external {
+        _forward();
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function releaseBond(uint256) external {
+        _forward();
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function forfeitBond(uint256, address, uint256) external {
+        _forward();
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function onTicketTransfer(uint256, address, address) external {
+        _forward();
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function reduceRedeemRequest(uint256, uint256) external returns (uint256) {
+        _forward();
     }
 
     // ---------------------------------------------------------------- ERC-4626 deposits
@@ -236,11 +157,17 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         returns (uint256 requestId)
     {
         VaultStorage storage $ = _s();
+        IRedemptionTicket ticket_ = $.ticket;
+        if (address(ticket_) == address(0)) revert TicketUnset();
         if (shares < $.minRequestShares || shares == 0) revert RedemptionTooSmall(shares, $.minRequestShares);
         if (controller == address(0)) revert AddressZero();
+        // The controller consents: a request counts against its cap, which no one else may fill.
+        if (msg.sender != controller && !$.operators[controller][msg.sender]) {
+            revert CallerUnauthorized(msg.sender, controller);
+        }
         if (msg.sender != owner && !$.operators[owner][msg.sender]) _spendAllowance(owner, msg.sender, shares);
-        Controller storage c = $.controllers[controller];
-        if (c.openRequests >= $.maxOpenRequests) revert RedemptionRequestsExceeded(controller, $.maxOpenRequests);
+        Holder storage h = $.holders[controller];
+        if (h.openRequests >= $.maxOpenRequests) revert RedemptionRequestsExceeded(controller, $.maxOpenRequests);
 
         Queue memory q = $.queue;
         uint256 cycle = currentCycle();
@@ -251,12 +178,17 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         }
         requestId = q.nextRequestId++;
         $.queue = q;
-        $.requests[requestId] = Request(controller, shares.toUint96());
-        c.openRequests += 1;
+        $.requests[requestId] = Request(controller, shares.toUint88(), true);
+        h.openRequests += 1;
+        h.tickets += 1;
+        $.lists[controller].pending += uint160(shares);
 
         emit RedeemRequest(controller, owner, requestId, msg.sender, shares);
+        ticket_.onMint(controller, requestId, cycle);
         // Escrow last; `_update` checks the blacklist for owner and operator.
+        _escrowing = true;
         _transfer(owner, address(this), shares);
+        _escrowing = false;
     }
 
     /// @inheritdoc IStakedUSDai
@@ -267,30 +199,44 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         return true;
     }
 
-    /// @notice Claims `shares` of the controller's serviced balance, paying USDai to `receiver`.
+    /// @notice Claims `shares` of the controller's serviced balance, paying USDai to `receiver`; draws
+    ///         on its claimable requests in the order they became claimable to it.
     function redeem(uint256 shares, address receiver, address controller) external returns (uint256 assets) {
-        Controller storage c = _claimant(controller);
-        uint256 claimableShares = c.claimableShares;
+        (VaultStorage storage $, Holder storage h) = _claimant(controller);
         if (shares == 0) revert AmountZero();
-        if (shares > claimableShares) revert ClaimExceedsClaimable(shares, claimableShares);
-        // The last claim takes exactly what is left; partial claims round down (favour the vault).
-        assets = shares == claimableShares
-            ? c.claimableAssets
-            : Math.mulDiv(shares, c.claimableAssets, claimableShares, Math.Rounding.Floor);
-        _claim(c, shares, assets, receiver, controller);
+        if (shares > h.claimableShares) revert ClaimExceedsClaimable(shares, h.claimableShares);
+        uint256 left = shares;
+        uint256 id = $.lists[controller].head;
+        while (left != 0) {
+            Claim memory c = $.claims[id];
+            uint256 take = Math.min(left, c.shares);
+            // A request's last claim takes exactly what is left; partial ones round down (favour the vault).
+            uint256 paid = take == c.shares ? c.assets : Math.mulDiv(take, c.assets, c.shares, Math.Rounding.Floor);
+            assets += paid;
+            left -= take;
+            id = _drawClaim($, id, c, take, paid, controller);
+        }
+        _claim($, h, shares, assets, receiver, controller);
     }
 
-    /// @notice Claims `assets` USDai of the controller's serviced balance for `receiver`.
+    /// @notice Claims `assets` USDai of the controller's serviced balance for `receiver`, in the same
+    ///         order as `redeem`.
     function withdraw(uint256 assets, address receiver, address controller) external returns (uint256 shares) {
-        Controller storage c = _claimant(controller);
-        uint256 claimableAssets = c.claimableAssets;
+        (VaultStorage storage $, Holder storage h) = _claimant(controller);
         if (assets == 0) revert AmountZero();
-        if (assets > claimableAssets) revert ClaimExceedsClaimable(assets, claimableAssets);
-        // Shares consumed round up (favour the vault), never beyond what is claimable.
-        shares = assets == claimableAssets
-            ? c.claimableShares
-            : Math.mulDiv(assets, c.claimableShares, claimableAssets, Math.Rounding.Ceil);
-        _claim(c, shares, assets, receiver, controller);
+        if (assets > h.claimableAssets) revert ClaimExceedsClaimable(assets, h.claimableAssets);
+        uint256 left = assets;
+        uint256 id = $.lists[controller].head;
+        while (left != 0) {
+            Claim memory c = $.claims[id];
+            uint256 paid = Math.min(left, c.assets);
+            // Shares consumed round up (favour the vault), never beyond the request's claimable shares.
+            uint256 take = paid == c.assets ? c.shares : Math.mulDiv(paid, c.shares, c.assets, Math.Rounding.Ceil);
+            shares += take;
+            left -= paid;
+            id = _drawClaim($, id, c, take, paid, controller);
+        }
+        _claim($, h, shares, assets, receiver, controller);
     }
 
     // ---------------------------------------------------------------- servicing
@@ -308,61 +254,31 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         Pricing memory p = Pricing({liquidity: _idle($), nav: nav, supply: totalSupply(), setAside: 0});
         IRedemptionPriority auction_ = $.auction;
 
+        Cursor memory cursor = $.cursor;
         if (address(auction_) != address(0) && cycle != 0) {
-            served = _servicePriority($, auction_, cycle - 1, maxRequests, p);
+            served = _servicePriority($, auction_, cycle - 1, maxRequests, p, cursor);
+        }
+        // Requests passed over while bonded keep their place: they come before the FIFO head. One
+        // still bonded (bid again in this cycle's window) stops only this list, not FIFO.
+        while (cursor.heldHead < cursor.heldTail && served < maxRequests && p.liquidity != 0) {
+            ++served;
+            if (_serve($, $.held[cursor.heldHead], 0, p) != SERVED) break;
+            delete $.held[cursor.heldHead++];
         }
         uint256 head = q.fifoHead;
-        bool withBonds = address(auction_) != address(0);
         while (head < dueLimit && served < maxRequests && p.liquidity != 0) {
             ++served;
-            if (!_serve($, head, 0, p, withBonds)) break;
+            uint256 outcome = _serve($, head, 0, p);
+            if (outcome == STARVED) break;
+            if (outcome == BONDED) {
+                $.held[cursor.heldTail++] = head;
+                emit RequestHeld(head);
+            }
             ++head;
         }
+        $.cursor = cursor;
         $.queue.fifoHead = uint64(head);
         $.reservedAssets += p.setAside;
-    }
-
-    // ---------------------------------------------------------------- QEV hooks
-
-    /// @inheritdoc IStakedUSDai
-    function lockBond(uint256 requestId, uint256 shares) external {
-        VaultStorage storage $ = _onlyAuction();
-        Request storage r = $.requests[requestId];
-        if (r.shares == 0) revert RequestNotPending(requestId);
-        if (shares > r.shares) revert BondExceedsPending(requestId, shares, r.shares);
-        // One bond per request: a later bid must wait until the earlier one is revealed or swept,
-        // or releasing the later bond would release the earlier one with it.
-        if ($.bonds[requestId] != 0) revert BondAlreadyLocked(requestId);
-        r.shares -= uint96(shares);
-        $.bonds[requestId] = shares;
-        $.queue.lockedBonds += 1;
-        emit BondLocked(requestId, shares);
-    }
-
-    /// @inheritdoc IStakedUSDai
-    function releaseBond(uint256 requestId) external {
-        VaultStorage storage $ = _onlyAuction();
-        uint256 bond = $.bonds[requestId];
-        if (bond == 0) return;
-        delete $.bonds[requestId];
-        $.queue.lockedBonds -= 1;
-        $.requests[requestId].shares += uint96(bond);
-        emit BondReleased(requestId, bond);
-    }
-
-    /// @inheritdoc IStakedUSDai
-    function forfeitBond(uint256 requestId, address keeper, uint256 tipShares) external {
-        VaultStorage storage $ = _onlyAuction();
-        uint256 bond = $.bonds[requestId];
-        if (bond == 0) return;
-        tipShares = Math.min(tipShares, bond);
-        delete $.bonds[requestId];
-        $.queue.lockedBonds -= 1;
-        _closeIfDone($, requestId);
-        emit BondForfeited(requestId, bond - tipShares, keeper, tipShares);
-        // Burned shares raise the price for every holder who stays.
-        _burn(address(this), bond - tipShares);
-        if (tipShares != 0) _transfer(address(this), keeper, tipShares);
     }
 
     // ---------------------------------------------------------------- views: ERC-4626
@@ -433,12 +349,12 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
 
     /// @notice The controller's claimable shares: claims stay open while paused.
     function maxRedeem(address controller) external view returns (uint256) {
-        return _s().controllers[controller].claimableShares;
+        return _s().holders[controller].claimableShares;
     }
 
     /// @notice The controller's claimable assets: claims stay open while paused.
     function maxWithdraw(address controller) external view returns (uint256) {
-        return _s().controllers[controller].claimableAssets;
+        return _s().holders[controller].claimableAssets;
     }
 
     // ---------------------------------------------------------------- views: ERC-7540 and queue
@@ -446,13 +362,17 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     /// @inheritdoc IStakedUSDai
     function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
         VaultStorage storage $ = _s();
+        if (requestId == 0) return $.lists[controller].pending;
         Request memory r = $.requests[requestId];
-        return r.controller == controller ? r.shares + $.bonds[requestId] : 0;
+        return r.controller == controller && controller != address(0) ? r.shares + $.bonds[requestId] : 0;
     }
 
     /// @inheritdoc IStakedUSDai
-    function claimableRedeemRequest(uint256, address controller) external view returns (uint256) {
-        return _s().controllers[controller].claimableShares;
+    function claimableRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
+        VaultStorage storage $ = _s();
+        if (requestId == 0) return $.holders[controller].claimableShares;
+        if ($.requests[requestId].controller != controller || controller == address(0)) return 0;
+        return $.claims[requestId].shares;
     }
 
     /// @inheritdoc IStakedUSDai
@@ -503,6 +423,32 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
     }
 
     /// @inheritdoc IStakedUSDai
+    function claimOf(uint256 requestId) external view returns (Claim memory) {
+        return _s().claims[requestId];
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function ticketCount(address holder) external view returns (uint256) {
+        return _s().holders[holder].tickets;
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function ticket() external view returns (address) {
+        return address(_s().ticket);
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function heldState() external view returns (uint256 heldHead, uint256 heldTail) {
+        Cursor memory cursor = _s().cursor;
+        return (cursor.heldHead, cursor.heldTail);
+    }
+
+    /// @inheritdoc IStakedUSDai
+    function heldAt(uint256 index) external view returns (uint256) {
+        return _s().held[index];
+    }
+
+    /// @inheritdoc IStakedUSDai
     function bondOf(uint256 requestId) external view returns (uint256) {
         return _s().bonds[requestId];
     }
@@ -516,7 +462,7 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
 
     /// @inheritdoc IStakedUSDai
     function openRequests(address controller) external view returns (uint256) {
-        return _s().controllers[controller].openRequests;
+        return _s().holders[controller].openRequests;
     }
 
     /// @inheritdoc IStakedUSDai
@@ -568,60 +514,90 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         emit Deposit(msg.sender, receiver, assets, shares);
     }
 
-    /// @dev Walks the settled priority list of `auctionCycle` from the saved cursor.
+    /// @dev Walks the settled priority list of `auctionCycle` from the saved cursor. A winner bid
+    ///      again in the current window is served up to its bond and passed over: FIFO keeps its place.
     function _servicePriority(
         VaultStorage storage $,
         IRedemptionPriority auction_,
         uint256 auctionCycle,
         uint256 maxRequests,
-        Pricing memory p
+        Pricing memory p,
+        Cursor memory cursor
     ) internal returns (uint256 served) {
         (bool isFinal, uint256 length) = auction_.priorityStatus(auctionCycle);
         if (!isFinal) revert SettlementPending(auctionCycle);
-        PriorityCursor memory cursor = $.cursor;
-        if (cursor.cycleId != auctionCycle) cursor = PriorityCursor(uint64(auctionCycle), 0);
+        if (cursor.cycleId != auctionCycle) (cursor.cycleId, cursor.index) = (uint64(auctionCycle), 0);
         while (cursor.index < length && served < maxRequests && p.liquidity != 0) {
             (uint256 requestId, uint256 feeBps) = auction_.priorityAt(auctionCycle, cursor.index);
             ++served;
-            if (!_serve($, requestId, feeBps, p, true)) break;
+            if (_serve($, requestId, feeBps, p) == STARVED) break;
             ++cursor.index;
         }
-        $.cursor = cursor;
     }
 
-    /// @dev Serves as much of request `requestId` as liquidity allows at the running redemption
-    ///      price, burning a QEV fee of `feeBps` of the served shares. Returns true when nothing of
-    ///      the request is left to serve now (so the walk may move past it).
-    function _serve(VaultStorage storage $, uint256 requestId, uint256 feeBps, Pricing memory p, bool withBonds)
+    /// @dev Serves as much of request `requestId`'s pending shares as liquidity allows at the running
+    ///      redemption price, burning a QEV fee of `feeBps` of the served shares, and credits the
+    ///      request's claim. Returns SERVED, STARVED or BONDED (see the constants).
+    function _serve(VaultStorage storage $, uint256 requestId, uint256 feeBps, Pricing memory p)
         internal
-        returns (bool)
+        returns (uint256)
     {
         Request storage r = $.requests[requestId];
         uint256 pending = r.shares;
-        // A locked bond holds the request's place until its bid is revealed or swept.
-        if (pending == 0) return !withBonds || $.bonds[requestId] == 0;
-
-        (uint256 shares, uint256 feeShares, uint256 assets) = _fill(pending, feeBps, p);
-        if (shares == 0) return false;
-
-        p.liquidity -= assets;
-        p.nav -= assets;
-        p.supply -= shares;
-        p.setAside += assets;
-        address controller = r.controller;
-        Controller storage c = $.controllers[controller];
-        c.claimableAssets += uint128(assets);
-        c.claimableShares += uint96(shares - feeShares);
-        bool done = shares == pending && (!withBonds || $.bonds[requestId] == 0);
-        if (done) {
-            c.openRequests -= 1;
-            delete $.requests[requestId];
-        } else {
-            r.shares = uint96(pending - shares);
+        if (pending != 0) {
+            (uint256 shares, uint256 feeShares, uint256 assets) = _fill(pending, feeBps, p);
+            if (shares == 0) return STARVED;
+            p.liquidity -= assets;
+            p.nav -= assets;
+            p.supply -= shares;
+            p.setAside += assets;
+            address holder = r.controller;
+            r.shares = uint88(pending - shares);
+            $.lists[holder].pending -= uint160(shares);
+            _credit($, requestId, holder, shares - feeShares, assets);
+            emit RedemptionServiced(requestId, holder, shares, assets, feeShares);
+            _burn(address(this), shares);
+            if (shares != pending) return STARVED;
         }
-        emit RedemptionServiced(requestId, controller, shares, assets, feeShares);
-        _burn(address(this), shares);
-        return done;
+        if ($.bonds[requestId] != 0) return BONDED;
+        _retire($, requestId);
+        return SERVED;
+    }
+
+    /// @dev Adds a serviced part to request `requestId`'s claim and its holder's aggregate; a request
+    ///      that becomes claimable joins the end of its holder's claim list.
+    function _credit(VaultStorage storage $, uint256 requestId, address holder, uint256 shares, uint256 assets)
+        internal
+    {
+        Claim storage c = $.claims[requestId];
+        if (c.shares == 0 && c.assets == 0) _linkClaim($, requestId, holder);
+        c.shares += uint96(shares);
+        c.assets += uint112(assets);
+        Holder storage h = $.holders[holder];
+        h.claimableShares += uint96(shares);
+        h.claimableAssets += uint112(assets);
+    }
+
+    /// @dev Takes `shares` and `assets` from request `requestId`'s claim (`c`, as read); a claim taken
+    ///      in full leaves the list (and the ticket burns if nothing else is left). Returns the next id.
+    function _drawClaim(
+        VaultStorage storage $,
+        uint256 requestId,
+        Claim memory c,
+        uint256 shares,
+        uint256 assets,
+        address holder
+    ) internal returns (uint256 next) {
+        next = c.next;
+        if (shares == c.shares && assets == c.assets) {
+            _unlinkClaim($, requestId, next, holder);
+            delete $.claims[requestId];
+            _retire($, requestId);
+        } else {
+            Claim storage stored = $.claims[requestId];
+            stored.shares = uint96(c.shares - shares);
+            stored.assets = uint112(c.assets - assets);
+        }
     }
 
     /// @dev How much of `pending` the running liquidity serves: `shares` burned, of which
@@ -640,42 +616,28 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         assets = Math.mulDiv(shares - feeShares, p.nav + VIRTUAL, p.supply + VIRTUAL, Math.Rounding.Floor);
     }
 
-    /// @dev Closes a request that a forfeited bond left empty.
-    function _closeIfDone(VaultStorage storage $, uint256 requestId) internal {
-        Request memory r = $.requests[requestId];
-        if (r.shares == 0 && r.controller != address(0)) {
-            $.controllers[r.controller].openRequests -= 1;
-            delete $.requests[requestId];
-        }
-    }
-
-    function _claimant(address controller) internal view returns (Controller storage) {
-        VaultStorage storage $ = _s();
+    function _claimant(address controller) internal view returns (VaultStorage storage $, Holder storage) {
+        $ = _s();
         if (msg.sender != controller && !$.operators[controller][msg.sender]) {
             revert CallerUnauthorized(msg.sender, controller);
         }
-        return $.controllers[controller];
+        return ($, $.holders[controller]);
     }
 
-    function _claim(Controller storage c, uint256 shares, uint256 assets, address receiver, address controller)
-        internal
-    {
+    function _claim(
+        VaultStorage storage $,
+        Holder storage h,
+        uint256 shares,
+        uint256 assets,
+        address receiver,
+        address controller
+    ) internal {
         if (receiver == address(0)) revert AddressZero();
-        c.claimableShares -= uint96(shares);
-        c.claimableAssets -= uint128(assets);
-        VaultStorage storage $ = _s();
+        h.claimableShares -= uint96(shares);
+        h.claimableAssets -= uint112(assets);
         $.reservedAssets -= assets;
         emit Withdraw(msg.sender, receiver, controller, assets, shares);
         $.usdai.safeTransfer(receiver, assets);
-    }
-
-    function _onlyAuction() internal view returns (VaultStorage storage $) {
-        $ = _s();
-        if (msg.sender != address($.auction) || msg.sender == address(0)) revert AuctionOnly(msg.sender);
-    }
-
-    function _idle(VaultStorage storage $) internal view returns (uint256) {
-        return $.usdai.balanceOf(address(this)) - $.reservedAssets;
     }
 
     /// @dev Both prices, refusing a stale book: from the moment a loan can be marked (defaulted past its
@@ -697,31 +659,4 @@ contract StakedUSDai is IStakedUSDai, ERC20Upgradeable, AccessControlUpgradeable
         return IUSDai(address($.usdai)).baseYieldOwed(address(this));
     }
 
-    function _setRedemptionLimits(uint256 minRequestShares_, uint256 maxOpenRequests_) internal {
-        VaultStorage storage $ = _s();
-        $.minRequestShares = minRequestShares_;
-        $.maxOpenRequests = maxOpenRequests_;
-        emit RedemptionLimitsUpdated(minRequestShares_, maxOpenRequests_);
-    }
-
-    /// @dev Blacklist on sender, recipient and operator. Shares reach the vault only through
-    ///      `requestRedeem`, so that escrowed shares always equal pending requests plus bonds.
-    function _update(address from, address to, uint256 value) internal override {
-        mapping(address => bool) storage blacklisted = _s().isBlacklisted;
-        // address(0) (mint, burn) is never blacklisted: skipping it saves a cold read.
-        if (from != address(0) && blacklisted[from]) revert AccountBlacklisted(from);
-        if (to != address(0) && blacklisted[to]) revert AccountBlacklisted(to);
-        if (msg.sender != from && blacklisted[msg.sender]) revert AccountBlacklisted(msg.sender);
-        super._update(from, to, value);
-    }
-
-    function transfer(address to, uint256 value) public override returns (bool) {
-        if (to == address(this)) revert ERC20InvalidReceiver(to);
-        return super.transfer(to, value);
-    }
-
-    function transferFrom(address from, address to, uint256 value) public override returns (bool) {
-        if (to == address(this)) revert ERC20InvalidReceiver(to);
-        return super.transferFrom(from, to, value);
-    }
 }

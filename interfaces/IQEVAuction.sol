@@ -30,11 +30,19 @@ interface IQEVAuction is IRedemptionPriority {
         uint128 bondShares;
     }
 
-    /// @notice Counters of one cycle's auction (one slot).
+    /// @notice Counters of one cycle's auction (one slot). `minFeeBps` is the reserve fee, fixed by
+    ///         the round's first bid; `eligible` counts revealed bids at or above it (the priority
+    ///         list's length); `ranked` counts entries settled so far, the last being
+    ///         (`lastFee`, `lastTicket`).
     struct Round {
         uint16 bids;
         uint16 revealed;
         uint16 swept;
+        uint16 eligible;
+        uint16 ranked;
+        uint16 minFeeBps;
+        uint16 lastFee;
+        uint64 lastTicket;
         bool settled;
     }
 
@@ -72,6 +80,8 @@ interface IQEVAuction is IRedemptionPriority {
     error SettlementEntryInvalid(uint256 index, uint256 ticketId);
     /// @notice Thrown when entry `index` breaks the order (fee descending, then request order).
     error SettlementOrderInvalid(uint256 index);
+    /// @notice Thrown when a challenge does not show an eligible bid left out of a partial settlement.
+    error ChallengeInvalid(uint256 cycleId, uint256 ticketId, uint256 position);
     /// @notice Thrown when an address argument is zero.
     error AddressZero();
     /// @notice Thrown when a parameter is out of range.
@@ -86,6 +96,11 @@ interface IQEVAuction is IRedemptionPriority {
     event BidRevealed(uint256 indexed cycleId, uint256 indexed ticketId, uint256 feeBps);
     event BidSwept(uint256 indexed cycleId, uint256 indexed ticketId, address indexed keeper, uint256 bondShares);
     event Settled(uint256 indexed cycleId, uint256 winners);
+    /// @notice A settlement batch ranked `ranked` of `eligible` bids so far.
+    event SettlementProgress(uint256 indexed cycleId, uint256 ranked, uint256 eligible);
+    /// @notice A partial settlement left out bid `ticketId` and was discarded; settlement starts over.
+    event SettlementReset(uint256 indexed cycleId, uint256 ticketId, address indexed challenger);
+    event MinFeeUpdated(uint256 previousBps, uint256 currentBps);
     event WindowsUpdated(uint256 bidWindow, uint256 revealWindow);
     event MaxBidsUpdated(uint256 previous, uint256 current);
     event KeeperTipUpdated(uint256 previousBps, uint256 currentBps);
@@ -103,8 +118,16 @@ interface IQEVAuction is IRedemptionPriority {
     /// @notice Burns the bond of a bid left unrevealed after the reveal window (a tip to the caller).
     function sweep(uint256 cycleId, uint256 ticketId) external;
 
-    /// @notice Settles `cycleId` with its revealed bids sorted by fee descending, ties by ticket id.
+    /// @notice Ranks the next batch of cycle `cycleId`'s eligible revealed bids: `ticketIds` sorted by
+    ///         fee descending, ties by ticket id, continuing the batches before it. Permissionless once
+    ///         the reveal window closed and every unrevealed bid was swept; final when every eligible
+    ///         bid is ranked (an empty batch settles a round with none).
     function settle(uint256 cycleId, uint256[] calldata ticketIds) external;
+
+    /// @notice Discards a partial settlement that left out eligible bid `ticketId`: the entry at
+    ///         `position` ranks after it and the entry before `position` (if any) ranks before it, so
+    ///         it can never be ranked and the list could never finish. Permissionless.
+    function challengeSettlement(uint256 cycleId, uint256 ticketId, uint256 position) external;
 
     // ---------------------------------------------------------------- views
 
@@ -117,4 +140,6 @@ interface IQEVAuction is IRedemptionPriority {
     function revealWindow() external view returns (uint256);
     function maxBids() external view returns (uint256);
     function keeperTipBps() external view returns (uint256);
+    /// @notice Reserve fee: a revealed fee below it buys no priority (the bond is still released).
+    function minFeeBps() external view returns (uint256);
 }

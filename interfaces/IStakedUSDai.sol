@@ -1,24 +1,26 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @title IStakedUSDai
-/// @notice sUSDai: an ERC-4626 vault over USDai with synchronous deposits and ERC-7540 asynchronous
-///         redemptions served once per cycle (default 30 days) from idle USDai, QEV winners first,
-///         then first in, first out.
-/// @dev Two prices. Deposits use `totalAssets()` = idle USDai + the base yield USDai already owes the
-///      vault (wM yield a harvest would mint to it, net of the admin fee: the price does not wait for
-///      someone to harvest) + the registry's senior NAV including accrued interest. Redemptions are priced at servicing with the conservative NAV, which leaves
-///      accrued-but-unpaid interest out. Pending shares stay in `totalSupply` (exposed to NAV) until
-///      serviced; servicing burns them and sets their USDai aside for the controller's claim.
-///      Claimable balances are fungible per controller: ERC-7540 claims take no request id, so
-///      `claimableRedeemRequest` reports the controller's aggregate for any of its request ids.
-interface IStakedUSDai {
+/// @title IStakedUSDaiTypes
+/// @notice sUSDai's types, errors and events, shared by the vault, its module and their callers.
+interface IStakedUSDaiTypes {
     // ---------------------------------------------------------------- types
 
     /// @notice One redemption request (a "ticket"): packed into one slot.
+    /// @dev `shares` is uint88 (up to 309 million sUSDai per request). `counted` is set while the
+    ///      request counts against its maker's open-request cap: from the request until it is fully
+    ///      serviced, cancelled or its ticket leaves the maker.
     struct Request {
-        address controller;
-        uint96 shares; // pending, not yet serviced (excludes a locked QEV bond)
+        address controller; // the ticket's holder
+        uint88 shares; // pending, not yet serviced (excludes a locked QEV bond)
+        bool counted;
+    }
+
+    /// @notice The serviced, unclaimed part of a request, and its link in the holder's claim list.
+    struct Claim {
+        uint96 shares;
+        uint112 assets;
+        uint48 next; // the next claimable request of the same holder (0: none)
     }
 
     // ---------------------------------------------------------------- errors
@@ -63,6 +65,17 @@ interface IStakedUSDai {
     error RegistryUnset();
     /// @notice Thrown when an initializer parameter is out of range.
     error ParameterInvalid(bytes32 name, uint256 value);
+    /// @notice Thrown when a caller other than the ticket contract calls its hook.
+    error TicketOnly(address caller);
+    /// @notice Thrown when requests are made before governance set the ticket contract.
+    error TicketUnset();
+    /// @notice Thrown when a request's ticket is not held by `account`.
+    error TicketNotHeld(uint256 requestId, address account);
+    /// @notice Thrown when a request with a locked QEV bond is cancelled or reduced (wait for the
+    ///         reveal or the sweep).
+    error RequestBonded(uint256 requestId);
+    /// @notice Thrown when a reduction exceeds the request's pending shares.
+    error ReductionExceedsPending(uint256 requestId, uint256 shares, uint256 pending);
 
     // ---------------------------------------------------------------- events
 
@@ -93,19 +106,50 @@ interface IStakedUSDai {
     event AuctionUpdated(address indexed previous, address indexed current);
     event RedemptionLimitsUpdated(uint256 minRequestShares, uint256 maxOpenRequests);
     event BlacklistUpdated(address indexed account, bool blacklisted);
+    event TicketUpdated(address indexed ticket);
+    /// @notice `shares` of request `requestId` returned to its holder; `remaining` stay pending.
+    event RedeemRequestReduced(uint256 indexed requestId, address indexed controller, uint256 shares, uint256 remaining);
+    /// @notice FIFO servicing passed over request `requestId` while its QEV bond is locked; it is
+    ///         served from the held list, ahead of later requests, once the bond is released or burned.
+    event RequestHeld(uint256 indexed requestId);
+}
 
+/// @title IStakedUSDai
+/// @notice sUSDai: an ERC-4626 vault over USDai with synchronous deposits and ERC-7540 asynchronous
+///         redemptions served once per cycle (default 30 days) from idle USDai, QEV winners first,
+///         then first in, first out.
+/// @dev Two prices. Deposits use `totalAssets()` = idle USDai + the base yield USDai already owes the
+///      vault (wM yield a harvest would mint to it, net of the admin fee: the price does not wait for
+///      someone to harvest) + the registry's senior NAV including accrued interest. Redemptions are priced at servicing with the conservative NAV, which leaves
+///      accrued-but-unpaid interest out. Pending shares stay in `totalSupply` (exposed to NAV) until
+///      serviced; servicing burns them and sets their USDai aside for the controller's claim.
+///      Every request is a position: an ERC-721 redemption ticket (`RedemptionTicket`, token id =
+///      request id) whose holder is the request's controller. Moving the ticket moves every right of
+///      the request (pending and claimable parts, its QEV bid and bond, cancelling) and keeps its
+///      place. Per-request views report one request (id != 0) or the controller's aggregate (id 0);
+///      claims draw on the controller's claimable requests in the order they became claimable to it.
+interface IStakedUSDai is IStakedUSDaiTypes {
     // ---------------------------------------------------------------- ERC-7540 redemption
 
-    /// @notice Escrows `shares` of `owner` as a redemption request for `controller`.
-    /// @dev Caller must be `owner`, an operator of `owner`, or hold an ERC-20 allowance from it.
-    ///      Reverts while paused. The request is due at the start of the next cycle.
+    /// @notice Escrows `shares` of `owner` as a redemption request for `controller` and mints its
+    ///         ticket to `controller`.
+    /// @dev Caller must be `owner`, an operator of `owner`, or hold an ERC-20 allowance from it; and
+    ///      `controller` or its operator (a request counts against its controller's open-request
+    ///      cap, so no one can fill another's cap). Reverts while paused. Due at the next cycle's start.
     function requestRedeem(uint256 shares, address controller, address owner) external returns (uint256 requestId);
 
-    /// @notice Shares of request `requestId` not yet serviced (0 if it is not `controller`'s).
+    /// @notice Shares of request `requestId` not yet serviced, bond included (0 if `controller` does
+    ///         not hold its ticket); for id 0, the controller's aggregate over the tickets it holds.
     function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256 shares);
 
-    /// @notice The controller's serviced, unclaimed shares (aggregate over its requests).
+    /// @notice Serviced, unclaimed shares of request `requestId` (0 if `controller` does not hold its
+    ///         ticket); for id 0, the controller's aggregate.
     function claimableRedeemRequest(uint256 requestId, address controller) external view returns (uint256 shares);
+
+    /// @notice Returns `shares` of request `requestId`'s pending shares to its holder (all of them
+    ///         cancels it); what stays pending keeps its place. Holder or its operator; refused while
+    ///         a QEV bond is locked, or when it would leave less than the minimum request.
+    function reduceRedeemRequest(uint256 requestId, uint256 shares) external returns (uint256 remaining);
 
     /// @notice ERC-7540 operator approval for the caller's requests and claims.
     function setOperator(address operator, bool approved) external returns (bool);
@@ -142,6 +186,12 @@ interface IStakedUSDai {
     /// @notice Burns request `requestId`'s bond (bid never revealed), less `tipShares` paid to `keeper`.
     function forfeitBond(uint256 requestId, address keeper, uint256 tipShares) external;
 
+    // ---------------------------------------------------------------- ticket hook (ticket only)
+
+    /// @notice Moves request `requestId` (pending and claimable parts, bond, place) from `from` to
+    ///         `to`. Called by the ticket contract after it checked the caller's ERC-721 rights.
+    function onTicketTransfer(uint256 requestId, address from, address to) external;
+
     // ---------------------------------------------------------------- views
 
     function asset() external view returns (address);
@@ -160,10 +210,19 @@ interface IStakedUSDai {
     function genesis() external view returns (uint256);
     function cycleDuration() external view returns (uint256);
     function requestOf(uint256 requestId) external view returns (Request memory);
+    function claimOf(uint256 requestId) external view returns (Claim memory);
+    /// @notice Tickets `holder` holds (its ERC-721 balance).
+    function ticketCount(address holder) external view returns (uint256);
+    /// @notice The ERC-721 ticket contract.
+    function ticket() external view returns (address);
+    /// @notice Requests passed over by FIFO while bonded and not yet served: [heldHead, heldTail).
+    function heldState() external view returns (uint256 heldHead, uint256 heldTail);
+    function heldAt(uint256 index) external view returns (uint256 requestId);
     function bondOf(uint256 requestId) external view returns (uint256);
     /// @notice Next request id; first id not yet passed by FIFO servicing; ids below `dueLimit` are
     ///         due now (made before the current cycle).
     function queueState() external view returns (uint256 nextRequestId, uint256 fifoHead, uint256 dueLimit);
+    /// @notice Open requests counted against `controller`'s cap (made by it, still held and pending).
     function openRequests(address controller) external view returns (uint256);
     function minRequestShares() external view returns (uint256);
     function maxOpenRequests() external view returns (uint256);

@@ -171,6 +171,11 @@ def adapter(suite: Suite) -> Any:
 
 
 @pytest.fixture(scope="session")
+def ticket(suite: Suite) -> Any:
+    return suite.ticket
+
+
+@pytest.fixture(scope="session")
 def auction(suite: Suite) -> Any:
     return suite.auction
 

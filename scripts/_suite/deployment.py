@@ -46,7 +46,8 @@ class Params:
     seed_stake: int = USDAI
     qev_bid_window: int = 5 * DAY
     qev_reveal_window: int = 2 * DAY
-    qev_max_bids: int = 256
+    qev_max_bids: int = 4096
+    qev_min_fee_bps: int = 10
     qev_keeper_tip_bps: int = 100
     caliber_max_appraisal_age: int = 90 * DAY
     filo_min_first_loss_bps: int = 1000
@@ -145,6 +146,7 @@ class Suite:
     swap_adapter: Any
     usdai: Any
     vault: Any
+    ticket: Any
     auction: Any
     caliber: Any
     registry: Any
@@ -162,6 +164,7 @@ class Suite:
             "swapAdapter": self.swap_adapter.address,
             "USDai": self.usdai.address,
             "sUSDai": self.vault.address,
+            "RedemptionTicket": self.ticket.address,
             "QEVAuction": self.auction.address,
             "CaliberReceipt": self.caliber.address,
             "FiLoRegistry": self.registry.address,
@@ -186,16 +189,31 @@ class Suite:
         return path
 
 
-def deploy_proxy(container: Any, deployer: Any, admin_owner: Any, init_args: list[Any]) -> tuple[Any, str, str]:
-    """Deploys `container` as an implementation and a TransparentUpgradeableProxy initialized with
-    `initialize(*init_args)`; returns (proxied instance, implementation address, ProxyAdmin address)."""
-    implementation = container.deploy(sender=deployer)
+def deploy_proxy(
+    container: Any, deployer: Any, admin_owner: Any, init_args: list[Any], impl_args: tuple[Any, ...] = ()
+) -> tuple[Any, str, str]:
+    """Deploys `container(*impl_args)` as an implementation and a TransparentUpgradeableProxy
+    initialized with `initialize(*init_args)`; returns (proxied instance, implementation address,
+    ProxyAdmin address)."""
+    implementation = container.deploy(*impl_args, sender=deployer)
     data = implementation.initialize.encode_input(*init_args)
     proxy = project.SuiteProxy.deploy(implementation.address, admin_owner, data, sender=deployer)
     admin_slot = int("b53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103", 16)
     raw = deployer.provider.get_storage(proxy.address, admin_slot)
     proxy_admin = "0x" + bytes(raw)[-20:].hex()
     return container.at(proxy.address), implementation.address, proxy_admin
+
+
+def deploy_vault(
+    deployer: Any, admin_owner: Any, init_args: list[Any]
+) -> tuple[Any, str, str, str]:
+    """sUSDai: its module (the less frequent entry points, run by delegatecall), then the vault
+    implementation bound to it, behind a proxy. Returns (vault, implementation, ProxyAdmin, module)."""
+    module = project.StakedUSDaiModule.deploy(sender=deployer)
+    vault, implementation, proxy_admin = deploy_proxy(
+        project.StakedUSDai, deployer, admin_owner, init_args, impl_args=(module,)
+    )
+    return vault, implementation, proxy_admin, module.address
 
 
 def deploy_local_tokens(deployer: Any, params: Params) -> tuple[Any, Any, Any, Any, Any]:
@@ -250,8 +268,7 @@ def deploy_suite(
         wm.startEarningFor(usdai, sender=deployer)
 
     genesis = params.genesis if params.genesis is not None else deployer.provider.get_block("latest").timestamp
-    vault, suite_impls["sUSDai"], admins["sUSDai"] = deploy_proxy(
-        project.StakedUSDai,
+    vault, suite_impls["sUSDai"], admins["sUSDai"], suite_impls["sUSDaiModule"] = deploy_vault(
         deployer,
         governance,
         [
@@ -264,6 +281,11 @@ def deploy_suite(
             params.vault_supply_cap,
         ],
     )
+    # Redemption tickets: the ERC-721 face of the vault's requests.
+    ticket, suite_impls["RedemptionTicket"], admins["RedemptionTicket"] = deploy_proxy(
+        project.RedemptionTicket, deployer, governance, [vault]
+    )
+    vault.setTicket(ticket, sender=deployer)
     auction, suite_impls["QEVAuction"], admins["QEVAuction"] = deploy_proxy(
         project.QEVAuction,
         deployer,
@@ -277,6 +299,8 @@ def deploy_suite(
             params.qev_keeper_tip_bps,
         ],
     )
+    if params.qev_min_fee_bps != auction.minFeeBps():
+        auction.setMinFee(params.qev_min_fee_bps, sender=deployer)
     vault.setAuction(auction, sender=deployer)
 
     caliber, suite_impls["CaliberReceipt"], admins["CaliberReceipt"] = deploy_proxy(
@@ -320,6 +344,7 @@ def deploy_suite(
         swap_adapter=adapter,
         usdai=usdai,
         vault=vault,
+        ticket=ticket,
         auction=auction,
         caliber=caliber,
         registry=registry,

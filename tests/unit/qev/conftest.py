@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from ape import project
 
 from scripts._suite.qev import Opening, make_bid, place_bid, reveal_bid, settlement_order
 from tests.unit.qev.helpers import REQUEST, STAKE
@@ -26,6 +27,14 @@ def _no_base_yield(suite: Any, keeper: Any) -> None:
     yield in the price is tested in tests/integration/test_nav_attacks.py."""
     suite.wm.setEarnerRate(0, sender=suite.deployer)
     suite.usdai.harvestBaseYield(sender=keeper)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _no_reserve_fee(suite: Any, governance: Any, _no_base_yield: None) -> None:
+    """No reserve fee in this package: its tests bid at tiers 4 to 6 (fast proofs), whose fees sit
+    below the default reserve of 10 bps. The reserve fee at its default has its own tests
+    (tests/unit/qev/test_reserve.py), which set it back."""
+    suite.auction.setMinFee(0, sender=governance)
 
 
 @pytest.fixture(scope="session")
@@ -64,15 +73,20 @@ def phase(auction: Any, vault: Any, at: Callable[[int], int]) -> Callable[..., i
 @pytest.fixture(scope="session")
 def requests(vault: Any, stake: Callable[[Any, int], int]) -> Callable[..., list[int]]:
     """`requests(*actors, shares=REQUEST, controller=None)`: stakes STAKE for each actor and opens one
-    redemption request of `shares` each (controller: the actor, unless given); returns the ids."""
+    redemption request of `shares` each; returns the ids. With `controller`, each request is the
+    actor's, then its ticket is handed to `controller` (ERC-721 transfer): a request names another
+    controller only with its consent."""
 
     def _requests(*actors: Any, shares: int = REQUEST, controller: Any = None) -> list[int]:
         ids = []
         for who in actors:
             if vault.balanceOf(who) < shares:
                 stake(who, max(STAKE, shares))
-            tx = vault.requestRedeem(shares, controller or who, who, sender=who)
+            tx = vault.requestRedeem(shares, who, who, sender=who)
             ids.append(int(tx.return_value))
+            if controller is not None:
+                ticket = project.RedemptionTicket.at(vault.ticket())
+                ticket.transferFrom(who, controller, ids[-1], sender=who)
         return ids
 
     return _requests

@@ -226,7 +226,7 @@ def test_bid__revoked_operator__reverts_bidder_unauthorized(
 def test_bid__owner_not_controller__reverts_bidder_unauthorized(
     auction, alice, bob, requests, phase, sealed_args, reverts
 ):
-    # alice's shares, bob's request: the controller bids, not the owner.
+    # alice's shares, bob's ticket (alice handed it over): the ticket's holder bids, not the owner.
     (ticket,) = requests(alice, controller=bob)
     phase("bid")
     _, words, proof = sealed_args(alice, ticket, 7)

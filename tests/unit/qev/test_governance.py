@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts._suite.deployment import DAY
+from scripts._suite.deployment import DAY, Params
 from tests.unit.qev.helpers import bytes32
 
 CYCLE = 30 * DAY
@@ -103,6 +103,24 @@ def test_set_keeper_tip__not_admin__reverts_access_control(auction, keeper, reve
         auction.setKeeperTip(1000, sender=keeper)
 
 
+@pytest.mark.parametrize("value", [8192, 10_000, 2**256 - 1])
+def test_set_min_fee__above_tier_13__reverts_parameter_invalid(auction, governance, value, reverts):
+    with reverts(auction.ParameterInvalid, name=bytes32("minFeeBps"), value=value):
+        auction.setMinFee(value, sender=governance)
+
+
+def test_set_min_fee__valid__updates_and_emits(auction, governance):
+    previous = auction.minFeeBps()
+    tx = auction.setMinFee(8191, sender=governance)
+    assert tx.events.filter(auction.MinFeeUpdated) == [auction.MinFeeUpdated(previousBps=previous, currentBps=8191)]
+    assert auction.minFeeBps() == 8191
+
+
+def test_set_min_fee__not_admin__reverts_access_control(auction, keeper, reverts):
+    with reverts(auction.AccessControlUnauthorizedAccount, account=keeper):
+        auction.setMinFee(10, sender=keeper)
+
+
 # ---------------------------------------------------------------- roles and initializer
 
 
@@ -112,9 +130,11 @@ def test_deployment__defaults__params_and_roles_as_specified(auction, vault, gov
     assert (auction.bidWindow(), auction.revealWindow(), auction.maxBids(), auction.keeperTipBps()) == (
         5 * DAY,
         2 * DAY,
-        256,
+        4096,
         100,
     )
+    # The reserve fee deploys at 10 bps (this package then sets it to 0: see conftest).
+    assert auction.DEFAULT_MIN_FEE_BPS() == Params().qev_min_fee_bps == 10
     assert auction.hasRole(auction.DEFAULT_ADMIN_ROLE(), governance)
     assert not auction.hasRole(auction.DEFAULT_ADMIN_ROLE(), deployer)
     assert auction.hasRole(auction.PAUSER_ROLE(), pauser)

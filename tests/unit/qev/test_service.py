@@ -145,23 +145,26 @@ def test_service__fee_free_bid__served_first_without_fee(
 # ---------------------------------------------------------------- bonds across servicing
 
 
-def test_service__fifo_reaches_ticket_with_locked_bond__later_requests_wait_until_swept(
+def test_service__fifo_reaches_ticket_with_locked_bond__passes_over_it_and_serves_the_rest(
     auction, vault, alice, bob, keeper, requests, phase, seal, cycle
 ):
-    # alice's request is due and still waiting when she bids in the next cycle's auction. FIFO serves
-    # her unbonded shares and stops there: the bond holds her place, and bob behind her waits (even
-    # with liquidity) until her bid is revealed or swept.
+    """The issue's stall: alice's due request is still waiting when she bids in the next cycle's
+    auction. Revision 1 served her unbonded shares and stopped there, so bob behind her waited (with
+    liquidity) until her bid was revealed or swept. Now FIFO passes over her bond, keeps her place in
+    the held list and serves bob."""
     first, second = requests(alice, bob)
     phase("bid", cycle + 1)
     seal(alice, first, 1, 4)
     bond = bond_for(REQUEST, 4)
     tx = vault.serviceRedemptions(10, sender=keeper)
     assert [(e.requestId, e.shares) for e in tx.events.filter(vault.RedemptionServiced)] == [
-        (first, REQUEST - bond)
+        (first, REQUEST - bond),
+        (second, REQUEST),
     ]
+    assert tx.events.filter(vault.RequestHeld) == [vault.RequestHeld(requestId=first)]
     assert vault.pendingRedeemRequest(first, alice) == bond
-    assert vault.pendingRedeemRequest(second, bob) == REQUEST
-    assert vault.queueState().fifoHead == first
+    assert vault.queueState().fifoHead == second + 1
+    assert vault.heldState() == (0, 1) and vault.heldAt(0) == first
 
     phase("closed", cycle + 1)
     sweep = auction.sweep(cycle + 1, first, sender=keeper)
@@ -169,12 +172,13 @@ def test_service__fifo_reaches_ticket_with_locked_bond__later_requests_wait_unti
     assert sweep.events.filter(vault.BondForfeited) == [
         vault.BondForfeited(requestId=first, burnedShares=bond - tip, keeper=keeper, tipShares=tip)
     ]
-    # The forfeit emptied alice's request: it is closed.
-    assert vault.requestOf(first).controller == "0x0000000000000000000000000000000000000000"
+    # The forfeit emptied alice's request: it leaves her cap; the ticket stays for its claim.
+    assert vault.requestOf(first) == (alice.address, 0, False)
     assert vault.openRequests(alice) == 0
     auction.settle(cycle + 1, [], sender=keeper)
     tx = vault.serviceRedemptions(10, sender=keeper)
-    assert [e.requestId for e in tx.events.filter(vault.RedemptionServiced)] == [second]
+    assert tx.events.filter(vault.RedemptionServiced) == []
+    assert vault.heldState() == (1, 1)
     assert vault.balanceOf(vault) == 0
 
 
@@ -186,12 +190,14 @@ def test_service__revealed_bond_holder__fee_only_on_what_priority_serves(
     phase("bid", cycle + 1)
     op = seal(alice, first, 9, 5)
     bond = bond_for(REQUEST, 5)
-    vault.serviceRedemptions(10, sender=keeper)
+    tx = vault.serviceRedemptions(10, sender=keeper)
+    assert [e.requestId for e in tx.events.filter(vault.RedemptionServiced)] == [first, second]
     phase("reveal", cycle + 1)
     unseal(op, alice)
     phase("closed", cycle + 1)
     auction.settle(cycle + 1, [first], sender=keeper)
     tx = vault.serviceRedemptions(10, sender=keeper)
     served = [(e.requestId, e.shares, e.feeShares) for e in tx.events.filter(vault.RedemptionServiced)]
-    assert served == [(first, bond, fee_for(bond, 9)), (second, REQUEST, 0)]
+    assert served == [(first, bond, fee_for(bond, 9))]
     assert vault.openRequests(alice) == 0
+    assert vault.heldState() == (1, 1)

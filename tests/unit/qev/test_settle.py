@@ -1,5 +1,6 @@
-"""QEVAuction.settle: after the reveal window and the sweeps, exactly the revealed bids, fee descending
-then request order, checked in one pass; the packed priority list the vault reads."""
+"""QEVAuction.settle: after the reveal window and the sweeps, exactly the eligible revealed bids, fee
+descending then request order, in batches each checked to continue the last; the challenge that
+discards a partial list that left a bid out; the packed priority list the vault reads."""
 
 from __future__ import annotations
 
@@ -49,10 +50,76 @@ def test_settle__tie_higher_ticket_first__reverts_settlement_order_invalid(
         auction.settle(cycle, [b, c, a], sender=keeper)
 
 
-def test_settle__missing_bid__reverts_settlement_count_mismatch(auction, keeper, swept, cycle, reverts):
-    a, b, _, _ = swept
-    with reverts(auction.SettlementCountMismatch, expected=3, actual=2):
-        auction.settle(cycle, [b, a], sender=keeper)
+def test_settle__batch_skipping_a_bid__cannot_finish_until_challenged(
+    auction, keeper, bob, swept, cycle, reverts
+):
+    """A batch that leaves out alice's bid (5 bps, ranked between bob's 9 and carol's 5) is a valid
+    start, but no later batch can place it: the order check refuses it. Anyone shows the gap and the
+    partial list is discarded; the honest list then settles."""
+    a, b, c, _ = swept
+    auction.settle(cycle, [b, c], sender=keeper)
+    assert auction.priorityStatus(cycle) == (False, 0)
+    assert auction.roundOf(cycle).ranked == 2
+    with reverts(auction.SettlementOrderInvalid, index=2):
+        auction.settle(cycle, [a], sender=keeper)
+    tx = auction.challengeSettlement(cycle, a, 1, sender=bob)
+    assert tx.events.filter(auction.SettlementReset) == [
+        auction.SettlementReset(cycleId=cycle, ticketId=a, challenger=bob)
+    ]
+    assert auction.roundOf(cycle).ranked == 0
+    auction.settle(cycle, [b, a, c], sender=keeper)
+    assert auction.priorityStatus(cycle) == (True, 3)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["ranked_bid", "gap_elsewhere", "past_the_end", "unrevealed", "position_zero_wrong"],
+)
+def test_challenge_settlement__no_gap__reverts_challenge_invalid(auction, keeper, swept, cycle, case, reverts):
+    a, b, c, unrevealed = swept
+    auction.settle(cycle, [b, a], sender=keeper)
+    ticket, position = {
+        "ranked_bid": (a, 1),  # a is in the list: the entry at 1 is a itself, not after it
+        "gap_elsewhere": (c, 0),  # c ranks after b: not before the entry at 0
+        "past_the_end": (c, 2),  # c ranks after the last entry: a later batch may still place it
+        "unrevealed": (unrevealed, 0),
+        "position_zero_wrong": (a, 0),  # a ranks after b, the entry at 0
+    }[case]
+    with reverts(auction.ChallengeInvalid, cycleId=cycle, ticketId=ticket, position=position):
+        auction.challengeSettlement(cycle, ticket, position, sender=keeper)
+
+
+def test_challenge_settlement__after_final__reverts_challenge_invalid(auction, keeper, swept, cycle, reverts):
+    a, b, c, _ = swept
+    auction.settle(cycle, [b, a, c], sender=keeper)
+    with reverts(auction.ChallengeInvalid):
+        auction.challengeSettlement(cycle, a, 1, sender=keeper)
+
+
+def test_settle__empty_batch_with_bids_left__reverts_settlement_count_mismatch(
+    auction, keeper, swept, cycle, reverts
+):
+    with reverts(auction.SettlementCountMismatch, expected=3, actual=0):
+        auction.settle(cycle, [], sender=keeper)
+
+
+def test_settle__in_batches_across_packed_words__same_list_as_one_batch(
+    auction, alice, bob, carol, keeper, sealed_round, phase, unseal, cycle
+):
+    # Batches of 2, 2 and 1 end inside packed words (three entries each): each batch continues the
+    # word the last one left half full.
+    specs = ((alice, 15), (bob, 14), (carol, 13), (alice, 12), (bob, 11))
+    tickets, openings = sealed_round(*specs)
+    phase("reveal", cycle)
+    for opening, spec in zip(openings, specs, strict=True):
+        unseal(opening, spec[0])
+    phase("closed", cycle)
+    for batch in (tickets[:2], tickets[2:4], tickets[4:]):
+        tx = auction.settle(cycle, batch, sender=keeper)
+    assert tx.events.filter(auction.Settled) == [auction.Settled(cycleId=cycle, winners=5)]
+    assert [tuple(auction.priorityAt(cycle, i)) for i in range(5)] == [
+        (t, spec[1]) for t, spec in zip(tickets, specs, strict=True)
+    ]
 
 
 def test_settle__extra_unknown_bid__reverts_settlement_count_mismatch(auction, keeper, swept, cycle, reverts):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from ape import chain
 
-from scripts._suite.deployment import DAY, USDAI, deploy_proxy
+from scripts._suite.deployment import DAY, USDAI, deploy_vault
 
 # ---------------------------------------------------------------- speed
 
@@ -143,8 +143,7 @@ def registry(project: Any, vault: Any, usdai: Any, governance: Any) -> Any:
 def bare_vault(project: Any, deployer: Any, governance: Any, usdai: Any, strategist: Any) -> Any:
     """A freshly initialized sUSDai proxy, deployed by the same code as the suite's but not wired:
     no seed stake (only the virtual offset defends it), no registry, no auction."""
-    vault, _, _ = deploy_proxy(
-        project.StakedUSDai,
+    vault, _, _, _ = deploy_vault(
         deployer,
         governance,
         [governance, usdai, chain.blocks.head.timestamp, 30 * DAY, USDAI, 50, 2**256 - 1],

@@ -1,6 +1,6 @@
-"""ERC-7540 claims: redeem/withdraw(…, receiver, controller) out of the controller's aggregate
-claimable balance, rounding against the claimant, by the controller or its operator only, open while
-paused."""
+"""ERC-7540 claims: redeem/withdraw(…, receiver, controller) out of the controller's claimable
+requests in the order they became claimable, rounding against the claimant, by the controller or its
+operator only, open while paused; per-request views and the ticket burned with its last claim."""
 
 import pytest
 
@@ -32,13 +32,36 @@ def _withdraw_event(tx, vault):
     return e.sender, e.receiver, e.owner, e.assets, e.shares
 
 
-def test_claimable__two_requests__aggregate_per_controller(vault, claimable, alice, bob):
+def test_claimable__two_requests__per_request_and_aggregate(vault, claimable, alice, bob):
+    """Revision 1 reported the controller's aggregate for every id, so a client summing its requests
+    counted 500 twice. Per request now; id 0 is the aggregate, and the parts sum to it."""
     first, second = claimable
-    assert vault.claimableRedeemRequest(first, alice) == 500 * USDAI
-    assert vault.claimableRedeemRequest(second, alice) == 500 * USDAI
-    assert vault.claimableRedeemRequest(12345, alice) == 500 * USDAI
+    assert vault.claimableRedeemRequest(first, alice) == 400 * USDAI
+    assert vault.claimableRedeemRequest(second, alice) == 100 * USDAI
+    assert vault.claimableRedeemRequest(0, alice) == 500 * USDAI == vault.maxRedeem(alice)
+    assert vault.claimableRedeemRequest(12345, alice) == 0
     assert vault.claimableRedeemRequest(first, bob) == 0
     assert vault.pendingRedeemRequest(first, alice) == 0
+    claims = [vault.claimOf(i) for i in claimable]
+    assert sum(c.assets for c in claims) == vault.maxWithdraw(alice)
+
+
+def test_redeem__partial__draws_oldest_claimable_first(vault, ticket, claimable, alice):
+    first, second = claimable
+    before = [vault.claimOf(first), vault.claimOf(second)]
+    tx = vault.redeem(450 * USDAI, alice, alice, sender=alice)
+    # The first request is taken in full (its ticket burns), the second for 50 of its 100.
+    assert vault.claimableRedeemRequest(first, alice) == 0
+    assert vault.claimableRedeemRequest(second, alice) == 50 * USDAI
+    burned = tx.events.filter(ticket.Transfer)
+    assert [(e["from"], e["to"], e.tokenId) for e in burned] == [(alice.address, ZERO, first)]
+    assert vault.requestOf(first).controller == ZERO
+    assert ticket.balanceOf(alice) == 1
+    # The part of the second rounds down: 50/100 of its assets, floored.
+    assert tx.return_value == before[0].assets + 50 * USDAI * before[1].assets // before[1].shares
+    assert vault.claimOf(second).assets == before[1].assets - 50 * USDAI * before[1].assets // before[1].shares
+    assert vault.maxRedeem(alice) == 50 * USDAI == vault.claimableRedeemRequest(0, alice)
+    assert vault.maxWithdraw(alice) == vault.claimOf(second).assets
 
 
 def test_redeem__all_claimable__pays_everything_and_emits_withdraw(vault, usdai, claimable, alice, carol):

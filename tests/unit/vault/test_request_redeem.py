@@ -1,5 +1,5 @@
-"""ERC-7540 redemption requests: escrow, events, who may request for an owner, limits, pause and
-blacklist, and the previews that must revert."""
+"""ERC-7540 redemption requests: escrow, events, the ticket minted to the controller, who may request
+for an owner and name a controller, limits, pause and blacklist, and the previews that must revert."""
 
 import pytest
 
@@ -21,7 +21,7 @@ def staked(vault, holders, deposit):
 # ---------------------------------------------------------------- happy paths
 
 
-def test_request_redeem__own_shares__escrows_and_emits_redeem_request(vault, staked):
+def test_request_redeem__own_shares__escrows_and_emits_redeem_request(vault, ticket, staked):
     alice = staked
     supply = vault.totalSupply()
     next_id, _, _ = vault.queueState()
@@ -42,8 +42,13 @@ def test_request_redeem__own_shares__escrows_and_emits_redeem_request(vault, sta
     assert vault.pendingRedeemRequest(request_id, alice) == 400 * USDAI
     assert vault.claimableRedeemRequest(request_id, alice) == 0
     assert vault.openRequests(alice) == 1
-    assert vault.requestOf(request_id) == (alice.address, 400 * USDAI)
+    assert vault.requestOf(request_id) == (alice.address, 400 * USDAI, True)
     assert vault.queueState()[0] == next_id + 1
+    # The request is a ticket held by its controller.
+    minted = tx.events.filter(ticket.Transfer)
+    assert [(e["from"], e["to"], e.tokenId) for e in minted] == [(ZERO, alice.address, request_id)]
+    assert ticket.ownerOf(request_id) == alice.address
+    assert ticket.balanceOf(alice) == vault.ticketCount(alice) == 1
 
 
 def test_request_redeem__first_request__id_is_not_zero(vault, staked, request_redeem):
@@ -52,8 +57,10 @@ def test_request_redeem__first_request__id_is_not_zero(vault, staked, request_re
     assert vault.queueState()[0] == 1
     first = request_redeem(staked, 10 * USDAI)
     assert first == 1
-    assert vault.pendingRedeemRequest(0, staked) == 0
     assert vault.pendingRedeemRequest(first, staked) == 10 * USDAI
+    # Id 0 is the controller's aggregate.
+    request_redeem(staked, 5 * USDAI)
+    assert vault.pendingRedeemRequest(0, staked) == 15 * USDAI
 
 
 def test_request_redeem__successive_requests__ids_increase_by_one(vault, staked, request_redeem):
@@ -63,14 +70,39 @@ def test_request_redeem__successive_requests__ids_increase_by_one(vault, staked,
     assert vault.escrowedShares() == 30 * USDAI
 
 
-def test_request_redeem__for_other_controller__pending_is_the_controllers(
+def test_request_redeem__for_consenting_controller__pending_is_the_controllers(
     vault, staked, carol, request_redeem
 ):
+    # Carol consents by making alice her operator; the request and its ticket are Carol's.
+    vault.setOperator(staked, True, sender=carol)
     request_id = request_redeem(staked, 100 * USDAI, controller=carol)
     assert vault.pendingRedeemRequest(request_id, carol) == 100 * USDAI
     assert vault.pendingRedeemRequest(request_id, staked) == 0
     assert vault.openRequests(carol) == 1
     assert vault.openRequests(staked) == 0
+
+
+def test_request_redeem__other_controller_without_consent__reverts_caller_unauthorized(
+    vault, staked, carol, reverts
+):
+    # Revision 1 let anyone open requests naming a victim as controller and fill the victim's cap.
+    with reverts(vault.CallerUnauthorized, caller=staked, account=carol):
+        vault.requestRedeem(100 * USDAI, carol, staked, sender=staked)
+
+
+def test_request_redeem__cap_griefing__victim_still_requests(vault, governance, holders, deposit, reverts):
+    """The issue's attack: an attacker makes one-share requests naming the victim as controller until
+    the victim's cap is full. None of them is accepted, so the victim's own request goes through."""
+    attacker, victim, _ = holders
+    vault.setRedemptionLimits(USDAI, 3, sender=governance)
+    deposit(attacker, 10 * USDAI)
+    deposit(victim, 10 * USDAI)
+    for _ in range(3):
+        with reverts(vault.CallerUnauthorized):
+            vault.requestRedeem(USDAI, victim, attacker, sender=attacker)
+    assert vault.openRequests(victim) == 0
+    vault.requestRedeem(USDAI, victim, victim, sender=victim)
+    assert vault.openRequests(victim) == 1
 
 
 def test_request_redeem__by_spender__spends_allowance(vault, staked, bob):
@@ -82,13 +114,13 @@ def test_request_redeem__by_spender__spends_allowance(vault, staked, bob):
     assert vault.balanceOf(staked) == 900 * USDAI
 
 
-def test_request_redeem__by_operator__needs_no_allowance(vault, staked, bob, carol):
+def test_request_redeem__by_operator__needs_no_allowance(vault, staked, bob):
     vault.setOperator(bob, True, sender=staked)
-    tx = vault.requestRedeem(100 * USDAI, carol, staked, sender=bob)
+    tx = vault.requestRedeem(100 * USDAI, staked, staked, sender=bob)
     assert vault.allowance(staked, bob) == 0
     event = tx.events.filter(vault.RedeemRequest)[0]
-    assert (event.controller, event.owner, event.sender) == (carol.address, staked.address, bob.address)
-    assert vault.pendingRedeemRequest(event.requestId, carol) == 100 * USDAI
+    assert (event.controller, event.owner, event.sender) == (staked.address, staked.address, bob.address)
+    assert vault.pendingRedeemRequest(event.requestId, staked) == 100 * USDAI
 
 
 def test_request_redeem__exactly_minimum__succeeds(vault, staked, request_redeem):
@@ -143,7 +175,8 @@ def test_request_redeem__beyond_open_request_cap__reverts_requests_exceeded(
     request_redeem(staked, USDAI)
     with reverts(vault.RedemptionRequestsExceeded, controller=staked, maximum=2):
         vault.requestRedeem(USDAI, staked, staked, sender=staked)
-    # The cap is per controller: the same owner may still request for another controller.
+    # The cap is per controller: the same owner may still request for another (consenting) controller.
+    vault.setOperator(staked, True, sender=bob)
     request_redeem(staked, USDAI, controller=bob)
     assert vault.openRequests(bob) == 1
 
@@ -187,7 +220,7 @@ def test_request_redeem__blacklisted_spender__reverts_account_blacklisted(
     vault.approve(bob, USDAI, sender=staked)
     vault.setBlacklisted(bob, True, sender=blacklister)
     with reverts(vault.AccountBlacklisted, account=bob):
-        vault.requestRedeem(USDAI, staked, staked, sender=bob)
+        vault.requestRedeem(USDAI, bob, staked, sender=bob)
 
 
 def test_transfer__to_vault__reverts_invalid_receiver(vault, staked, reverts):

@@ -73,7 +73,9 @@ def test_service__at_next_cycle_start__burns_shares_and_sets_assets_aside(
     assert vault.maxRedeem(alice) == 100 * USDAI
     assert vault.maxWithdraw(alice) == expected
     assert vault.openRequests(alice) == 0
-    assert vault.requestOf(request_id).controller == "0x" + "00" * 20
+    # The ticket lives on until its claim is taken.
+    assert vault.requestOf(request_id) == (alice.address, 0, False)
+    assert vault.claimOf(request_id) == (100 * USDAI, expected, 0)
     assert vault.queueState()[1] == request_id + 1
 
 

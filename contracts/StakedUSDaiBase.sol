@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
+import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
+
+import {IStakedUSDaiTypes} from "../interfaces/IStakedUSDai.sol";
+import {ISeniorCapital} from "../interfaces/ISeniorCapital.sol";
+import {IRedemptionPriority} from "../interfaces/IRedemptionPriority.sol";
+import {IRedemptionTicket} from "../interfaces/IRedemptionTicket.sol";
+
+/// @title StakedUSDaiBase
+/// @notice What sUSDai (`StakedUSDai`) and its module (`StakedUSDaiModule`) share: the ERC-7201
+///         storage layout, the share token's transfer rules, and the request bookkeeping both change.
+/// @dev The module runs only by delegatecall from the vault, so both read and write the same proxy
+///      storage (OpenZeppelin's upgradeable bases keep theirs in namespaced slots too).
+abstract contract StakedUSDaiBase is
+    IStakedUSDaiTypes,
+    ERC20Upgradeable,
+    AccessControlUpgradeable,
+    PausableUpgradeable
+{
+    // ---------------------------------------------------------------- constants
+
+    /// @notice Inflation defence: the price is (assets + VIRTUAL) / (supply + VIRTUAL), as if 1e-12
+    ///         USDai and 1e-12 sUSDai had been deposited before anyone. A donation D before a victim's
+    ///         deposit is shared with these virtual shares, so an attacker holding s shares keeps at
+    ///         most s / (s + VIRTUAL) of it, while the victim loses at most one share's worth to
+    ///         rounding ((assets + VIRTUAL) / (supply + VIRTUAL)). Equal virtual amounts keep the
+    ///         initial price at 1 and sUSDai at USDai's 18 decimals.
+    uint256 internal constant VIRTUAL = 1e6;
+    uint256 internal constant BPS = 1e4;
+
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    bytes32 public constant BLACKLIST_ADMIN_ROLE = keccak256("BLACKLIST_ADMIN_ROLE");
+    bytes32 public constant STRATEGY_ADMIN_ROLE = keccak256("STRATEGY_ADMIN_ROLE");
+
+    bytes4 internal constant ERC7540_OPERATOR_ID = 0xe3bc4e65;
+    bytes4 internal constant ERC7540_REDEEM_ID = 0x620ee8e4;
+    bytes4 internal constant ERC7575_ID = 0x2f0a18c5;
+
+    // ---------------------------------------------------------------- storage
+
+    /// @dev The redemption queue's counters, one slot.
+    struct Queue {
+        uint64 nextRequestId;
+        uint64 fifoHead;
+        uint64 dueLimit; // first request id made in `lastRequestCycle`
+        uint32 lastRequestCycle;
+        uint32 lockedBonds; // requests holding a QEV bond
+    }
+
+    /// @dev Per ticket holder, one slot: claimable (serviced) aggregate, requests counted against its
+    ///      cap, tickets held (its ERC-721 balance).
+    struct Holder {
+        uint112 claimableAssets;
+        uint96 claimableShares;
+        uint16 openRequests;
+        uint32 tickets;
+    }
+
+    /// @dev Per ticket holder, one slot: its claimable requests as a doubly linked list (in the order
+    ///      they became claimable to it; `Claim.next` and `claimPrev` link it) and its pending aggregate.
+    struct ClaimList {
+        uint48 head;
+        uint48 tail;
+        uint160 pending;
+    }
+
+    /// @dev Progress through a cycle's QEV priority list, and the held list: requests FIFO passed
+    ///      over while their QEV bond was locked, served (in id order) ahead of the FIFO head.
+    struct Cursor {
+        uint64 cycleId;
+        uint64 index;
+        uint64 heldHead;
+        uint64 heldTail;
+    }
+
+    /// @custom:storage-location erc7201:gpuyield.storage.StakedUSDai
+    struct VaultStorage {
+        IERC20 usdai;
+        ISeniorCapital registry;
+        IRedemptionPriority auction;
+        uint64 genesis;
+        uint64 cycleDuration;
+        uint256 supplyCap;
+        uint256 reservedAssets;
+        uint256 minRequestShares;
+        uint256 maxOpenRequests;
+        Queue queue;
+        Cursor cursor;
+        mapping(uint256 => Request) requests;
+        mapping(uint256 => uint256) bonds;
+        mapping(address => Holder) holders;
+        mapping(address => mapping(address => bool)) operators;
+        mapping(address => bool) isBlacklisted;
+        IRedemptionTicket ticket;
+        mapping(uint256 => Claim) claims;
+        mapping(uint256 => uint256) claimPrev;
+        mapping(address => ClaimList) lists;
+        mapping(uint256 => uint256) held;
+    }
+
+    /// @dev Set only while `requestRedeem` escrows shares: the one way shares may reach the vault.
+    ///      Transient storage, so it takes no slot of the proxy's layout.
+    bool internal transient _escrowing;
+
+    // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.StakedUSDai")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_SLOT = 0x36dbd98407cbad2ec20ad00113eeb228589146ea695dc7f80233846025471400;
+
+    function _s() internal pure returns (VaultStorage storage $) {
+        assembly {
+            $.slot := STORAGE_SLOT
+        }
+    }
+
+    // ---------------------------------------------------------------- shared internals
+
+    /// @dev Called when a request may have nothing left in the queue: once neither pending shares nor a
+    ///      bond remain it stops counting against its maker's cap, and once its claim is empty too the
+    ///      request is deleted and its ticket burned.
+    function _retire(VaultStorage storage $, uint256 requestId) internal {
+        Request memory r = $.requests[requestId];
+        if (r.shares != 0 || r.controller == address(0) || $.bonds[requestId] != 0) return;
+        Holder storage h = $.holders[r.controller];
+        if (r.counted) {
+            h.openRequests -= 1;
+            $.requests[requestId].counted = false;
+        }
+        Claim memory c = $.claims[requestId];
+        if (c.shares != 0 || c.assets != 0) return;
+        h.tickets -= 1;
+        delete $.requests[requestId];
+        $.ticket.onBurn(r.controller, requestId);
+    }
+
+    function _linkClaim(VaultStorage storage $, uint256 requestId, address holder) internal {
+        ClaimList storage list = $.lists[holder];
+        uint256 tail = list.tail;
+        if (tail == 0) {
+            list.head = uint48(requestId);
+        } else {
+            $.claims[tail].next = uint48(requestId);
+            $.claimPrev[requestId] = tail;
+        }
+        list.tail = uint48(requestId);
+    }
+
+    function _unlinkClaim(VaultStorage storage $, uint256 requestId, uint256 next, address holder) internal {
+        ClaimList storage list = $.lists[holder];
+        uint256 prev = $.claimPrev[requestId];
+        if (prev == 0) list.head = uint48(next);
+        else $.claims[prev].next = uint48(next);
+        if (next == 0) list.tail = uint48(prev);
+        else $.claimPrev[next] = prev;
+        if (prev != 0) delete $.claimPrev[requestId];
+    }
+
+    function _idle(VaultStorage storage $) internal view returns (uint256) {
+        return $.usdai.balanceOf(address(this)) - $.reservedAssets;
+    }
+
+    /// @dev Blacklist on sender, recipient and operator. Shares reach the vault only through
+    ///      `requestRedeem` (which sets `_escrowing`), so that escrowed shares always equal pending
+    ///      requests plus bonds.
+    function _update(address from, address to, uint256 value) internal override {
+        mapping(address => bool) storage blacklisted = _s().isBlacklisted;
+        // address(0) (mint, burn) is never blacklisted: skipping it saves a cold read.
+        if (from != address(0) && blacklisted[from]) revert AccountBlacklisted(from);
+        if (to != address(0) && blacklisted[to]) revert AccountBlacklisted(to);
+        if (msg.sender != from && blacklisted[msg.sender]) revert AccountBlacklisted(msg.sender);
+        if (to == address(this) && !_escrowing) revert ERC20InvalidReceiver(to);
+        super._update(from, to, value);
+    }
+}
