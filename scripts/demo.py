@@ -108,66 +108,102 @@ def main() -> None:
         f"(fully backed: {usdai.totalSupply() <= backing}); sUSDai price {usd(price())}"
     )
 
-    demo_qev(suite, log)
-    demo_credit(suite, log, custodian, appraiser)
+    stack = demo_credit(suite, log, custodian, appraiser)
+    demo_qev(suite, log, stack)
 
     section("Gas per step")
     click.echo(log.render())
 
 
-def demo_qev(suite: Suite, log: StepLog) -> None:
-    """One auction: four requests, three sealed bids, one never revealed, settlement, servicing."""
-    section("QEV: sealed priority auction over the redemption queue")
-    vault, auction, usdai = suite.vault, suite.auction, suite.usdai
-    names = ["dave", "erin", "frank", "grace"]
-    holders = [accounts.test_accounts[i] for i in (11, 12, 13, 14)]
-    keeper = accounts.test_accounts[7]
+def demo_qev(suite: Suite, log: StepLog, stack: int) -> None:
+    """A cycle short of liquidity: tickets, one of them sold mid-queue; three sealed bids (one never
+    revealed) and a squatter's fee-0 bids below the reserve; a paginated settlement; servicing that pays
+    the priority winners while FIFO waits, and FIFO once cash comes home; the buyer claims."""
+    section("QEV: sealed priority auction over a queue short of liquidity")
+    vault, auction, usdai, ticket = suite.vault, suite.auction, suite.usdai, suite.ticket
+    names = ["dave", "erin", "frank", "grace", "sam"]
+    holders = [accounts.test_accounts[i] for i in (11, 12, 13, 14, 15)]
+    heidi, keeper, strategist = accounts.test_accounts[16], accounts.test_accounts[7], suite.governance
     for who in holders:
         suite.wm.mint(who, 1_000 * WM, sender=suite.deployer)
         suite.wm.approve(usdai, 1_000 * WM, sender=who)
         usdai.deposit(suite.wm, 1_000 * WM, 0, who, sender=who)
         usdai.approve(vault, 1_000 * USDAI, sender=who)
         vault.deposit(1_000 * USDAI, who, sender=who)
-    tickets = [vault.requestRedeem(500 * USDAI, who, who, sender=who).return_value for who in holders]
+    tickets = [vault.requestRedeem(500 * USDAI, who, who, sender=who).return_value for who in holders[:4]]
+    # Sam squats: three small tickets, each to carry a fee-0 bid.
+    squat = [vault.requestRedeem(100 * USDAI, holders[4], holders[4], sender=holders[4]).return_value for _ in range(3)]
+    owner = dict(zip(tickets, names, strict=False)) | {t: "sam" for t in squat}
     cycle = vault.currentCycle()
     bid_opens, boundary, reveal_closes = auction.windows(cycle)
-    click.echo(f"cycle {cycle}: tickets {dict(zip(names, tickets, strict=True))}; bids open {bid_opens - chain.pending_timestamp:,} s from now")
-    warp_to(bid_opens + 1)
+    click.echo(f"cycle {cycle}: tickets {dict(zip(names, tickets, strict=False))}, sam {squat}")
 
-    fees = {"dave": 120, "erin": 450, "frank": 450}  # grace does not bid
+    # Grace needs out and sells her place: the ticket moves every right of the request.
+    log.tx("RedemptionTicket.safeTransferFrom grace -> heidi", ticket.safeTransferFrom(holders[3], heidi, tickets[3], sender=holders[3]))
+    owner[tickets[3]] = "heidi (bought from grace)"
+    click.echo(f"ticket {tickets[3]} now held by heidi: pending {usd(vault.pendingRedeemRequest(tickets[3], heidi))} sUSDai, same place")
+
+    warp_to(bid_opens + 1)
+    fees = {"dave": 120, "erin": 450, "frank": 450}
     openings = {}
     rows = []
-    for name, who, ticket in zip(names, holders, tickets, strict=True):
+    for name, who, tid in zip(names, holders, tickets, strict=False):
         if name not in fees:
             continue
-        opening, receipt = place_bid(auction, vault, who, ticket, fees[name])
+        opening, receipt = place_bid(auction, vault, who, tid, fees[name])
         log.tx(f"QEV bid tier {opening.tier} ({name})", receipt)
         openings[name] = opening
-        rows.append((name, ticket, opening.tier, usd(vault.bondOf(ticket)), "sealed"))
+        rows.append((name, tid, opening.tier, usd(vault.bondOf(tid)), "sealed"))
+    sam_openings = [place_bid(auction, vault, holders[4], t, 0)[0] for t in squat]
+    rows += [("sam", t, 4, usd(vault.bondOf(t)), "sealed") for t in squat]
     click.echo("bids as the chain sees them (fees hidden, tiers public):")
     click.echo(table(["bidder", "ticket", "tier", "bond (shares)", "state"], rows))
 
     warp_to(boundary + 1)
     for name in ("erin", "frank"):  # dave never reveals
         log.tx(f"QEV reveal ({name})", reveal_bid(auction, openings[name], holders[names.index(name)]))
+    for opening in sam_openings:
+        reveal_bid(auction, opening, holders[4])
+    r = auction.roundOf(cycle)
+    click.echo(
+        f"{r.revealed} bids revealed; {r.eligible} at or above the {r.minFeeBps} bps reserve fee "
+        "(sam's fee-0 bids buy nothing; their bonds came back)"
+    )
     warp_to(reveal_closes + 1)
     price_before = vault.convertToAssets(USDAI)
     log.tx("QEV sweep of dave's unrevealed bid (keeper)", auction.sweep(cycle, tickets[0], sender=keeper))
     click.echo(f"dave's bond burned: share price {usd(price_before)} -> {usd(vault.convertToAssets(USDAI))}")
-    order = settlement_order(auction, cycle, tickets)
-    log.tx(f"QEV settle ({len(order)} revealed bids)", auction.settle(cycle, order, sender=keeper))
-    click.echo(f"settled order (fee desc, then request order): {[names[tickets.index(t)] for t in order]}")
+    order = settlement_order(auction, cycle, tickets + squat)
+    for first in range(0, len(order), 1):
+        log.tx(f"QEV settle, batch {first + 1} (paginated)", auction.settle(cycle, order[first : first + 1], sender=keeper))
+    click.echo(f"settled order (fee desc, then request order): {[owner[t] for t in order]}")
 
-    receipt = log.tx("serviceRedemptions: priority, then FIFO", vault.serviceRedemptions(10, sender=keeper))
-    rows = []
-    for event in receipt.events.filter(vault.RedemptionServiced):
-        name = names[tickets.index(event.requestId)] if event.requestId in tickets else f"#{event.requestId}"
-        rows.append((name, event.requestId, usd(event.shares), usd(event.feeShares), usd(event.assets)))
-    click.echo(table(["served", "ticket", "shares", "priority fee (burned)", "USDai set aside"], rows))
-    click.echo(f"share price after servicing: {usd(vault.convertToAssets(USDAI))}")
+    # Most idle cash goes out to GPU loans: what is left pays the winners, and FIFO waits.
+    idle = usdai.balanceOf(vault) - vault.reservedAssets()
+    parked = idle - 1_000 * USDAI
+    log.tx(f"vault.allocate {usd(parked)} to the stack (cash is short)", vault.allocate(stack, parked, sender=strategist))
+    served_rows = []
+
+    def serve(label: str) -> None:
+        receipt = log.tx(label, vault.serviceRedemptions(20, sender=keeper))
+        for event in receipt.events.filter(vault.RedemptionServiced):
+            served_rows.append((label.split(":")[0], owner.get(event.requestId, f"#{event.requestId}"), event.requestId,
+                                usd(event.shares), usd(event.feeShares), usd(event.assets)))
+
+    serve("first call: priority, then FIFO until cash runs out")
+    log.tx("vault.deallocate the unused senior cash (loan repayments come home)",
+           vault.deallocate(stack, min(parked, suite.registry.stack(stack).cash), sender=strategist))
+    serve("second call: FIFO")
+    click.echo(table(["call", "holder", "ticket", "shares", "priority fee (burned)", "USDai set aside"], served_rows))
+    claimable = vault.claimableRedeemRequest(tickets[3], heidi)
+    receipt = log.tx("redeem (claim) by heidi, the ticket's buyer", vault.redeem(claimable, heidi, heidi, sender=heidi))
+    click.echo(
+        f"heidi claimed {usd(receipt.return_value)} USDai for grace's old place; grace can claim nothing "
+        f"({usd(vault.maxRedeem(holders[3]))}); share price {usd(vault.convertToAssets(USDAI))}"
+    )
 
 
-def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object) -> None:
+def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object) -> int:
     """Receipts, a first-loss stack and GPU loans on terms their borrowers signed: a schedule the
     depreciation curve refuses, then one it accepts; a loan repaid monthly on fresh appraisals whose
     markdown opens a margin call, cured by a prepayment that re-amortizes it; an insured casualty paid
@@ -381,3 +417,4 @@ def demo_credit(suite: Suite, log: StepLog, custodian: object, appraiser: object
             f"#{rid} {receipt_state[int(caliber.statusOf(rid))]}" for rid in (rid_a, rid_b, rid_c)
         )
     )
+    return stack

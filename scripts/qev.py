@@ -2,7 +2,9 @@
 
 Bidders make a sealed bid (fresh blinding, Pedersen commitment and range proof from zk/; the opening
 saved to a file only its owner can read) and later reveal it. Keepers sweep unrevealed bids and
-settle the cycle with the revealed bids sorted from the auction's events."""
+settle the cycle in batches with the eligible revealed bids sorted from the auction's events (a
+partial settlement that left a bid out is challenged first). The auction's address comes from
+`--auction`, else from the deployment manifest."""
 
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 from eth_utils import is_hex_address
 
-from scripts._suite.errors import one_line_errors, preflight
-from scripts._suite.qev import Opening, bid_tickets, make_bid, settlement_order, tier_for
+from scripts._suite.errors import format_value, one_line_errors, preflight
+from scripts._suite.manifest import manifest_option, resolve
+from scripts._suite.qev import Opening, bid_tickets, make_bid, settle_in_batches, settlement_order, tier_for
 
 DEFAULT_OPENINGS = Path.home() / ".qev" / "openings"
 MAX_TIER = 13  # RangeProofLib.MAX_TIER: a bid proves f < 2^13
@@ -25,8 +28,9 @@ MAX_TIER = 13  # RangeProofLib.MAX_TIER: a bid proves f < 2^13
 explained = one_line_errors("QEVAuction", "StakedUSDai")
 
 
-def _auction(address: str) -> Any:
-    """The auction at `address`, refusing what is not an address or holds no code."""
+def _auction(address: str | None, manifest: Path | None = None) -> Any:
+    """The auction at `address` (else the manifest's), refusing what is not an address or holds no code."""
+    address = resolve(address, manifest, "QEVAuction", "--auction")
     if not is_hex_address(address):
         raise ValueError(f"not an address: {address!r}")
     if not chain.provider.get_code(address):
@@ -68,7 +72,8 @@ def cli() -> None:
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
 @account_option()
-@click.option("--auction", "auction_address", required=True, help="QEVAuction proxy address.")
+@click.option("--auction", "auction_address", default=None, help="QEVAuction proxy address (default: the manifest's).")
+@manifest_option
 @click.option("--ticket", "ticket_id", type=int, required=True, help="Your redemption request id.")
 @click.option("--fee", "fee_bps", type=int, required=True, help="Priority fee in bps (0 to 8191).")
 @click.option("--tier", type=click.IntRange(4, MAX_TIER), default=None, help="Range tier (default: smallest that fits).")
@@ -76,10 +81,13 @@ def cli() -> None:
 @click.option("--dry-run", is_flag=True, help="Build the bid and simulate it against the chain, send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
 @explained
-def bid(account: Any, auction_address: str, ticket_id: int, fee_bps: int, tier: int | None, openings: Path, dry_run: bool, yes: bool) -> None:
+def bid(
+    account: Any, auction_address: str | None, ticket_id: int, fee_bps: int, tier: int | None, openings: Path,
+    dry_run: bool, yes: bool, manifest: Path | None = None,
+) -> None:
     """Seal a bid for TICKET and lock its bond (the opening is saved before the bid is sent)."""
     chosen = check_fee(fee_bps, tier)
-    auction = _auction(auction_address)
+    auction = _auction(auction_address, manifest)
     folder = prepare_openings(openings)
     vault = project.StakedUSDai.at(auction.vault())
     cycle_id = int(vault.currentCycle())
@@ -116,13 +124,14 @@ def reveal(account: Any, opening_path: Path, yes: bool) -> None:
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
 @account_option()
-@click.option("--auction", "auction_address", required=True)
+@click.option("--auction", "auction_address", default=None, help="QEVAuction proxy address (default: the manifest's).")
+@manifest_option
 @click.option("--cycle", "cycle_id", type=int, required=True)
 @click.option("--yes", is_flag=True)
 @explained
-def sweep(account: Any, auction_address: str, cycle_id: int, yes: bool) -> None:
+def sweep(account: Any, auction_address: str | None, cycle_id: int, yes: bool, manifest: Path | None = None) -> None:
     """Burn the bonds of every bid of CYCLE left unrevealed (keeper tip to you)."""
-    auction = _auction(auction_address)
+    auction = _auction(auction_address, manifest)
     sealed = [t for t in bid_tickets(auction, cycle_id) if int(auction.bidOf(cycle_id, t).status) == 1]
     if sealed:
         _confirm_live(yes, f"{len(sealed)} sweeps")
@@ -134,27 +143,45 @@ def sweep(account: Any, auction_address: str, cycle_id: int, yes: bool) -> None:
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
 @account_option()
-@click.option("--auction", "auction_address", required=True)
+@click.option("--auction", "auction_address", default=None, help="QEVAuction proxy address (default: the manifest's).")
+@manifest_option
 @click.option("--cycle", "cycle_id", type=int, required=True)
+@click.option("--batch", type=click.IntRange(1, 4096), default=256, show_default=True, help="Entries per transaction.")
 @click.option("--yes", is_flag=True)
 @explained
-def settle(account: Any, auction_address: str, cycle_id: int, yes: bool) -> None:
-    """Settle CYCLE with its revealed bids sorted by fee, then request order."""
-    auction = _auction(auction_address)
+def settle(
+    account: Any, auction_address: str | None, cycle_id: int, yes: bool, batch: int = 256, manifest: Path | None = None
+) -> None:
+    """Settle CYCLE: its eligible revealed bids by fee, then request order, in batches."""
+    auction = _auction(auction_address, manifest)
+    if auction.roundOf(cycle_id).settled:
+        raise ValueError(f"cycle {cycle_id} is already settled")
     order = settlement_order(auction, cycle_id, bid_tickets(auction, cycle_id))
     _confirm_live(yes, f"the settlement of cycle {cycle_id}")
-    auction.settle(cycle_id, order, sender=account)
+    for line in settle_in_batches(auction, cycle_id, order, account, batch):
+        click.echo(line)
     click.echo(f"settled cycle {cycle_id}: {order}")
 
 
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
-@click.option("--auction", "auction_address", required=True)
+@click.option("--auction", "auction_address", default=None, help="QEVAuction proxy address (default: the manifest's).")
+@manifest_option
 @click.option("--cycle", "cycle_id", type=int, required=True)
 @explained
-def status(auction_address: str, cycle_id: int) -> None:
-    """Print the bids of CYCLE (tiers only until revealed)."""
-    auction = _auction(auction_address)
+def status(auction_address: str | None, cycle_id: int, manifest: Path | None = None) -> None:
+    """Print CYCLE's phases and counts, then its bids (tiers only until revealed)."""
+    auction = _auction(auction_address, manifest)
+    opens, boundary, closes = (int(t) for t in auction.windows(cycle_id))
+    r = auction.roundOf(cycle_id)
+    click.echo(
+        f"cycle {cycle_id}: bids {format_value('timestamp', opens)} to {format_value('timestamp', boundary)}, "
+        f"reveals until {format_value('timestamp', closes)}"
+    )
+    click.echo(
+        f"{r.bids} bids, {r.revealed} revealed ({r.eligible} at or above the {r.minFeeBps} bps reserve), "
+        f"{r.swept} swept, {r.ranked} ranked, {'settled' if r.settled else 'not settled'}"
+    )
     names = ["none", "sealed", "revealed", "swept"]
     for ticket_id in bid_tickets(auction, cycle_id):
         b = auction.bidOf(cycle_id, ticket_id)

@@ -83,14 +83,44 @@ def reveal_bid(auction: Any, opening: Opening, sender: Any) -> Any:
 
 
 def settlement_order(auction: Any, cycle_id: int, ticket_ids: list[int]) -> list[int]:
-    """The revealed bids among `ticket_ids`, sorted as settlement requires: fee descending, then
-    ticket (request) order."""
+    """The eligible revealed bids among `ticket_ids` (fee at or above the round's reserve), sorted as
+    settlement requires: fee descending, then ticket (request) order."""
+    reserve = int(auction.roundOf(cycle_id).minFeeBps)
     revealed = []
     for ticket_id in ticket_ids:
         bid = auction.bidOf(cycle_id, ticket_id)
-        if int(bid.status) == 2:  # BidStatus.Revealed
+        if int(bid.status) == 2 and int(bid.feeBps) >= reserve:  # BidStatus.Revealed
             revealed.append((int(bid.feeBps), ticket_id))
     return [ticket for _, ticket in sorted(revealed, key=lambda item: (-item[0], item[1]))]
+
+
+def settlement_resume(auction: Any, cycle_id: int, order: list[int]) -> tuple[int | None, int]:
+    """Where a paginated settlement stands against the correct `order`: (position to challenge, or
+    None; index of the next entry to submit). An on-chain prefix that differs from `order` at p left
+    out `order[p]`, which ranks between its entries p - 1 and p: that is the challenge."""
+    ranked = int(auction.roundOf(cycle_id).ranked)
+    for position in range(ranked):
+        ticket_id, _ = auction.priorityAt(cycle_id, position)
+        if int(ticket_id) != order[position]:
+            return position, 0
+    return None, ranked
+
+
+def settle_in_batches(auction: Any, cycle_id: int, order: list[int], sender: Any, batch: int) -> list[str]:
+    """Finishes the settlement of `cycle_id` in batches of at most `batch` entries, first discarding a
+    partial list that left a bid out; returns one line per transaction."""
+    lines = []
+    challenge, start = settlement_resume(auction, cycle_id, order)
+    if challenge is not None:
+        auction.challengeSettlement(cycle_id, order[challenge], challenge, sender=sender)
+        lines.append(f"challenged a partial settlement that left out ticket {order[challenge]}")
+    if start == len(order) and order:
+        return lines
+    for first in range(start, max(len(order), 1), batch):
+        chunk = order[first : first + batch]
+        auction.settle(cycle_id, chunk, sender=sender)
+        lines.append(f"ranked {first + len(chunk)} of {len(order)}")
+    return lines
 
 
 def bid_tickets(auction: Any, cycle_id: int, start_block: int = 0) -> list[int]:

@@ -8,16 +8,21 @@ auction touches the queue).
 (b) A proof bound to one (chain, auction, bidder, cycle, ticket, tier) fails for any other: one field
     of the context is changed at random, the proof is refused by zk.verify and on chain, and the
     proof for the true context is accepted.
-(c) A state machine over requests (any owner/controller pair), sealed bids (random fees, tiers 4-6,
-    by the controller or its operator), reveals or not, sweeps, settlement (a wrong order first,
-    refused at the exact index), servicing in random batch sizes and phase changes across cycles.
-    After every step it checks: the vault's escrow == sum of pending (bonds included) per an exact
-    model; every request's shares are conserved (pending + served + forfeited == requested) and a
-    closed request is never serviced again; the total supply falls by exactly the burned bonds (less
-    tips) and the serviced shares (fees included); no holder but the keeper (tips) gains shares;
-    settlement is strictly by fee then request order (read back via priorityAt); each servicing call
-    emits exactly what an independent model predicts: the settled list first, then FIFO, at the
-    running price, pay-as-bid fees rounded up.
+(c) A state machine over requests (any owner, handed to any controller as a ticket), ticket
+    transfers at any time (bonded or not), cancels and reductions of unbonded requests, sealed bids
+    (random fees, tiers 4-6, by the holder or its operator) under the default reserve fee, reveals or
+    not (by anyone holding the opening), sweeps, a paginated settlement in random batches (a wrong
+    order first, refused at the exact index; sometimes a batch that skips a bid, challenged), servicing
+    in random batch sizes and phase changes across cycles. After every step it checks: the vault's
+    escrow == sum of pending (bonds included) per an exact model (invariant 3); every request's shares
+    are conserved (pending + served + forfeited + cancelled == requested) and a closed request is
+    never serviced again; the total supply falls by exactly the burned bonds (less tips) and the
+    serviced shares (fees included); no holder but the keeper (tips) and cancelling holders gains
+    shares; settlement is strictly by fee then request order among eligible bids (read back via
+    priorityAt); each servicing call emits exactly what an independent model predicts: the settled
+    list first, then requests FIFO passed over while bonded (held list), then FIFO passing over bonded
+    requests, at the running price, pay-as-bid fees rounded up; per-request claimable amounts sum to
+    each holder's aggregate and follow the ticket (invariant 8); a cancel returns exactly the shares.
 
 On-chain rejections are checked by `eth_call` on the exact revert data (fast: no Ape trace), and the
 machine sends its transactions straight through web3.
@@ -201,7 +206,10 @@ class Req:
     bond: int = 0
     served: int = 0  # shares burned by servicing, fees included
     forfeited: int = 0  # bond shares swept
-    closed: bool = False
+    cancelled: int = 0  # shares taken back by the holder
+    claimable: int = 0  # serviced shares net of fees, not claimed (the machine never claims)
+    closed: bool = False  # nothing left in the queue (pending and bond both zero)
+    deleted: bool = False  # cancelled in full with nothing claimable: the request and ticket are gone
 
 
 @dataclass
@@ -222,13 +230,14 @@ class Env:
     """web3 handles of the contracts and the actors' addresses."""
 
     def __init__(
-        self, vault: Any, auction: Any, usdai: Any, actors: list[Any], operator: Any, keeper: Any
+        self, vault: Any, auction: Any, usdai: Any, ticket: Any, actors: list[Any], operator: Any, keeper: Any
     ) -> None:
         self.w3 = chain.provider.web3
         self.ape_vault, self.ape_auction = vault, auction
         self.vault = _web3_contract(self.w3, vault)
         self.auction = _web3_contract(self.w3, auction)
         self.usdai = _web3_contract(self.w3, usdai)
+        self.ticket = _web3_contract(self.w3, ticket)
         self.actors = [a.address for a in actors]
         self.operator = operator.address  # alice's ERC-7540 operator
         self.keeper = keeper.address
@@ -265,8 +274,9 @@ class QEVMachine(RuleBasedStateMachine):
         self.bids: dict[tuple[int, int], Bid] = {}
         self.bid_count: dict[int, int] = {}
         self.priority: dict[int, list[tuple[int, int]]] = {}  # settled cycles
-        self.cursor = (0, 0)  # the vault's PriorityCursor (cycle, index) before any servicing
-        self.claimable = {a: 0 for a in e.actors}
+        self.cursor = (0, 0)  # the vault's priority cursor (cycle, index) before any servicing
+        self.held: list[int] = []  # the vault's held list from its head
+        self.reserve = int(e.ape_auction.minFeeBps())
         supply, *balances = e.read([self.v.totalSupply(), *(self.v.balanceOf(h) for h in self.holders)])
         self.supply = supply
         self.balances = dict(zip(self.holders, balances, strict=True))
@@ -288,8 +298,13 @@ class QEVMachine(RuleBasedStateMachine):
         return sorted(t for (c, t), b in self.bids.items() if c == cycle and b.sealed)
 
     def revealed(self, cycle: int) -> list[tuple[int, int]]:
-        """(fee, ticket) of the revealed bids of `cycle`, in settlement order."""
-        entries = [(b.opening.fee_bps, t) for (c, t), b in self.bids.items() if c == cycle and b.revealed]
+        """(fee, ticket) of the eligible revealed bids of `cycle` (fee at or above the reserve), in
+        settlement order."""
+        entries = [
+            (b.opening.fee_bps, t)
+            for (c, t), b in self.bids.items()
+            if c == cycle and b.revealed and b.opening.fee_bps >= self.reserve
+        ]
         return sorted(entries, key=lambda e: (-e[0], e[1]))
 
     def close(self, rid: int) -> None:
@@ -297,13 +312,19 @@ class QEVMachine(RuleBasedStateMachine):
 
     def check_request(self, rid: int) -> None:
         r = self.requests[rid]
-        pending, bond, req = self.env.read(
-            [self.v.pendingRedeemRequest(rid, r.controller), self.v.bondOf(rid), self.v.requestOf(rid)]
+        pending, bond, req, claimable = self.env.read(
+            [
+                self.v.pendingRedeemRequest(rid, r.controller),
+                self.v.bondOf(rid),
+                self.v.requestOf(rid),
+                self.v.claimableRedeemRequest(rid, r.controller),
+            ]
         )
-        if r.closed:  # deleted: no controller, nothing pending
-            assert (int(req[0], 16), req[1], pending, bond) == (0, 0, 0, 0)
+        if r.deleted:  # cancelled with nothing claimable: no holder, nothing pending
+            assert (int(req[0], 16), req[1], pending, bond, claimable) == (0, 0, 0, 0, 0)
         else:
-            assert (pending, bond, req[1]) == (r.shares + r.bond, r.bond, r.shares)
+            assert req[0] == r.controller
+            assert (pending, bond, req[1], claimable) == (r.shares + r.bond, r.bond, r.shares, r.claimable)
 
     # ---------------------------------------------------------------- rules
 
@@ -349,7 +370,7 @@ class QEVMachine(RuleBasedStateMachine):
             for rid in data.draw(st.permutations(self.sealed(self.c)), label="sweeps"):
                 self._sweep(rid)
             self._settle_wrong_order(data)
-            self._settle()
+            self._settle(data)
             self.phase = "settled"
         else:
             for batch in data.draw(st.lists(st.integers(1, 6), max_size=3), label="service batches"):
@@ -364,16 +385,62 @@ class QEVMachine(RuleBasedStateMachine):
         at(t + 1)
 
     def _request(self, owner: int, controller: int, whole: int, dust: int) -> None:
+        """`owner` requests for itself; for another controller it then hands over the ticket (a
+        request names another controller only with its consent)."""
         e = self.env
         shares = whole * USDAI + dust
         owner_addr, controller_addr = e.actors[owner], e.actors[controller]
-        receipt = e.send(self.v.requestRedeem(shares, controller_addr, owner_addr), owner_addr)
+        receipt = e.send(self.v.requestRedeem(shares, owner_addr, owner_addr), owner_addr)
         (log,) = e.vault.events.RedeemRequest().process_receipt(receipt, errors=DISCARD)
         rid = log.args.requestId
         assert rid == self.next_id
         self.next_id += 1
-        self.requests[rid] = Req(controller_addr, owner_addr, shares, self.now_cycle(), shares)
+        self.requests[rid] = Req(owner_addr, owner_addr, shares, self.now_cycle(), shares)
         self.balances[owner_addr] -= shares
+        self.check_request(rid)
+        if controller_addr != owner_addr:
+            self._transfer(rid, controller_addr)
+
+    def _transfer(self, rid: int, to: str) -> None:
+        e = self.env
+        r = self.requests[rid]
+        e.send(e.ticket.functions.transferFrom(r.controller, to, rid), r.controller)
+        r.controller = to
+        self.check_request(rid)
+
+    @rule(data=st.data())
+    def transfer(self, data):
+        """A ticket changes hands at any time: bonded, due, part-served or waiting for its claim."""
+        live = [rid for rid, r in self.requests.items() if not r.deleted]
+        if not live:
+            return
+        rid = data.draw(st.sampled_from(live), label="ticket")
+        to = data.draw(st.sampled_from([a for a in self.env.actors if a != self.requests[rid].controller]), label="to")
+        self._transfer(rid, to)
+
+    @rule(data=st.data())
+    def cancel(self, data):
+        """The holder takes back part or all of an unbonded request's pending shares."""
+        e = self.env
+        open_ = [rid for rid in self.open_ids() if self.requests[rid].bond == 0 and self.requests[rid].shares > 0]
+        if not open_:
+            return
+        rid = data.draw(st.sampled_from(open_), label="cancel")
+        r = self.requests[rid]
+        # All of it, or a part that leaves at least the minimum request.
+        part = data.draw(st.sampled_from([r.shares, r.shares - USDAI]), label="amount")
+        if part == 0 or (part != r.shares and r.shares - part < USDAI):
+            part = r.shares
+        receipt = e.send(self.v.reduceRedeemRequest(rid, part), r.controller)
+        (log,) = e.vault.events.RedeemRequestReduced().process_receipt(receipt, errors=DISCARD)
+        assert (log.args.shares, log.args.remaining) == (part, r.shares - part)
+        r.shares -= part
+        r.cancelled += part
+        # Cancelling returns exactly the escrowed shares, to the ticket's holder.
+        self.balances[r.controller] += part
+        if r.shares == 0:
+            self.close(rid)
+            r.deleted = r.claimable == 0
         self.check_request(rid)
 
     def _bid(self, data: Any, rid: int) -> None:
@@ -382,7 +449,7 @@ class QEVMachine(RuleBasedStateMachine):
         fee = data.draw(st.integers(0, (1 << tier) - 1), label="fee")
         r = self.requests[rid]
         by_operator = r.controller == e.actors[0] and data.draw(st.booleans(), label="by operator")
-        sender = e.operator if by_operator else r.controller
+        sender = e.operator if by_operator else r.controller  # the ticket's holder, or alice's operator
         opening, words, proof = make_bid(e.chain_id, e.auction.address, sender, self.c, rid, fee, tier)
         receipt = e.send(self.a.bid(rid, tier, words, proof), sender)
         bond = bond_for(r.shares, tier)
@@ -423,6 +490,7 @@ class QEVMachine(RuleBasedStateMachine):
         b.sealed = False
         if r.shares == 0:
             self.close(rid)  # the forfeit emptied the request
+            r.deleted = r.claimable == 0
         self.check_request(rid)
 
     def _settle_wrong_order(self, data: Any) -> None:
@@ -448,10 +516,24 @@ class QEVMachine(RuleBasedStateMachine):
             auction.SettlementOrderInvalid, auction.settle, self.c, tickets, sender=keeper, index=index
         )
 
-    def _settle(self) -> None:
+    def _settle(self, data: Any) -> None:
+        """The eligible bids in random batches; with three or more, sometimes a first batch that skips
+        one, which can never finish: it is challenged and the settlement starts over."""
         e = self.env
         expected = self.revealed(self.c)
-        e.send(self.a.settle(self.c, [t for _, t in expected]), e.keeper)
+        tickets = [t for _, t in expected]
+        if len(tickets) >= 3 and data.draw(st.booleans(), label="skip a bid"):
+            gap = data.draw(st.integers(1, len(tickets) - 2), label="skipped")
+            e.send(self.a.settle(self.c, tickets[:gap] + tickets[gap + 1 : gap + 2]), e.keeper)
+            e.send(self.a.challengeSettlement(self.c, tickets[gap], gap), e.actors[1])
+            assert self.a.roundOf(self.c).call()[4] == 0  # ranked: back to none
+        start = 0
+        while start < len(tickets) or start == 0:
+            size = data.draw(st.integers(1, 4), label="batch")
+            e.send(self.a.settle(self.c, tickets[start : start + size]), e.keeper)
+            start += size
+            if start >= len(tickets):
+                break
         status, *entries = e.read(
             [self.a.priorityStatus(self.c), *(self.a.priorityAt(self.c, i) for i in range(len(expected)))]
         )
@@ -492,44 +574,49 @@ class QEVMachine(RuleBasedStateMachine):
         events = e.vault.events.RedemptionServiced().process_receipt(receipt, errors=DISCARD)
         got = [(ev.args.requestId, ev.args.shares, ev.args.assets, ev.args.feeShares) for ev in events]
         assert got == expected
-        for rid, shares, _, fee in got:
-            r = self.requests[rid]
+        for rid, shares, _, _ in got:
             self.supply -= shares
-            self.claimable[r.controller] += shares - fee
             self.check_request(rid)
-        claimable = e.read([self.v.claimableRedeemRequest(0, a) for a in e.actors])
-        assert claimable == [self.claimable[a] for a in e.actors]
         assert self.v.queueState().call()[1] == self.fifo_head
+        head, tail = self.v.heldState().call()
+        assert tail - head == len(self.held)
+        assert e.read([self.v.heldAt(head + i) for i in range(len(self.held))]) == self.held
 
     def _model_service(self, cycle: int, batch: int, p: list[int]) -> list[tuple[int, int, int, int]]:
-        """The servicing walk, independently: settled priority list from the saved cursor, then FIFO
-        over due requests; `p` = [liquidity, nav, supply], updated as each fill is priced."""
+        """The servicing walk, independently: the settled priority list from the saved cursor, then the
+        held list (requests FIFO passed over while bonded), then FIFO over due requests, passing over
+        bonded ones; `p` = [liquidity, nav, supply], updated as each fill is priced."""
         out: list[tuple[int, int, int, int]] = []
         served = 0
+        served_, starved, bonded = "served", "starved", "bonded"
 
-        def serve(rid: int, fee: int) -> bool:
+        def serve(rid: int, fee: int) -> str:
             r = self.requests.get(rid)
-            if r is None or r.closed or r.shares == 0:
-                return r is None or r.closed or r.bond == 0
-            affordable = p[0] * (p[2] + VIRTUAL) // (p[1] + VIRTUAL)
-            if fee:
-                affordable = affordable * BPS // (BPS - min(fee, BPS - 1))
-            shares = min(r.shares, affordable)
-            if shares == 0:
-                return False
-            fee_shares = fee_for(shares, fee)
-            assets = (shares - fee_shares) * (p[1] + VIRTUAL) // (p[2] + VIRTUAL)
-            p[0] -= assets
-            p[1] -= assets
-            p[2] -= shares
-            assert not r.closed  # serviced at most once: never after it closed
-            out.append((rid, shares, assets, fee_shares))
-            r.served += shares
-            r.shares -= shares
-            done = r.shares == 0 and r.bond == 0
-            if done:
-                self.close(rid)
-            return done
+            if r is None or r.deleted or r.closed:
+                return served_
+            if r.shares:
+                affordable = p[0] * (p[2] + VIRTUAL) // (p[1] + VIRTUAL)
+                if fee:
+                    affordable = affordable * BPS // (BPS - min(fee, BPS - 1))
+                shares = min(r.shares, affordable)
+                if shares == 0:
+                    return starved
+                fee_shares = fee_for(shares, fee)
+                assets = (shares - fee_shares) * (p[1] + VIRTUAL) // (p[2] + VIRTUAL)
+                p[0] -= assets
+                p[1] -= assets
+                p[2] -= shares
+                out.append((rid, shares, assets, fee_shares))
+                r.served += shares
+                r.shares -= shares
+                r.claimable += shares - fee_shares
+                if r.shares:
+                    return starved
+            if r.bond:
+                return bonded
+            self.close(rid)
+            r.deleted = r.claimable == 0
+            return served_
 
         if cycle != 0:
             auction_cycle = cycle - 1
@@ -539,18 +626,26 @@ class QEVMachine(RuleBasedStateMachine):
                 index = 0
             while index < len(entries) and served < batch and p[0] != 0:
                 served += 1
-                if not serve(*entries[index]):
+                if serve(*entries[index]) == starved:
                     break
                 index += 1
             self.cursor = (auction_cycle, index)
+        while self.held and served < batch and p[0] != 0:
+            served += 1
+            if serve(self.held[0], 0) != served_:
+                break
+            self.held.pop(0)
         due_limit = next(
             (rid for rid in sorted(self.requests) if self.requests[rid].created >= cycle), self.next_id
         )
         head = self.fifo_head
         while head < due_limit and served < batch and p[0] != 0:
             served += 1
-            if not serve(head, 0):
+            outcome = serve(head, 0)
+            if outcome == starved:
                 break
+            if outcome == bonded:
+                self.held.append(head)
             head += 1
         self.fifo_head = head
         return out
@@ -569,6 +664,11 @@ class QEVMachine(RuleBasedStateMachine):
         )
         # Invariant 3: escrowed shares == sum of pending requests, bonds included.
         assert escrow == sum(r.shares + r.bond for r in self.requests.values() if not r.closed)
+        # Invariant 8: per-request claimable amounts sum to each holder's aggregate (id 0) and
+        # follow the ticket.
+        aggregates = e.read([self.v.claimableRedeemRequest(0, a) for a in e.actors])
+        for holder, aggregate in zip(e.actors, aggregates, strict=True):
+            assert aggregate == sum(r.claimable for r in self.requests.values() if r.controller == holder)
         # Supply falls only by burned bonds (less tips) and serviced shares (fees included).
         assert supply == self.supply
         # Fees and bonds reach no holder but the keeper's tips.
@@ -577,7 +677,7 @@ class QEVMachine(RuleBasedStateMachine):
     @invariant()
     def shares_conserved(self):
         for r in self.requests.values():
-            assert r.shares + r.bond + r.served + r.forfeited == r.requested
+            assert r.shares + r.bond + r.served + r.forfeited + r.cancelled == r.requested
             assert not r.closed or r.shares + r.bond == 0
 
 
@@ -593,7 +693,7 @@ def test_qev__random_auctions_and_servicing__invariants_hold(
     for who in (alice, bob, carol):
         stake(who, STAKE)
     vault.setOperator(operator, True, sender=alice)
-    QEVMachine.env = Env(vault, auction, usdai, [alice, bob, carol], operator, keeper)
+    QEVMachine.env = Env(vault, auction, usdai, suite.ticket, [alice, bob, carol], operator, keeper)
     deep = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
     steps = settings.default.stateful_step_count if deep else 15
     # ~3 s an example (proofs, ~40 transactions): 15 examples keep the file under 2.5 min on a busy CI box.

@@ -337,6 +337,10 @@ class VaultMachine(RuleBasedStateMachine):
             self.send(e.users[owner], e.vault, "approve(address,uint256)", e.users[caller], shares)
         else:
             caller = self.caller_for(owner, via == "operator")
+        if controller != caller and (controller, caller) not in self.operators:
+            # Naming another controller takes its consent (revision 2): it approves the caller first.
+            self.send(e.users[controller], e.vault, "setOperator(address,bool)", e.users[caller], True)
+            self.operators.add((controller, caller))
         receipt = self.send(
             e.users[caller],
             e.vault,

@@ -26,8 +26,10 @@ def test_status__prints_tiers_until_revealed(auction, cycle, sealed_round, unsea
     unseal(openings[0], alice)
     cli.status.callback(auction_address=auction.address, cycle_id=cycle)
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"ticket {tickets[0]}: tier 4, revealed, fee 10")
-    assert out[1].startswith(f"ticket {tickets[1]}: tier 6, sealed, fee -")
+    assert out[0].startswith(f"cycle {cycle}: bids 20") and "UTC" in out[0]
+    assert out[1] == "2 bids, 1 revealed (1 at or above the 0 bps reserve), 0 swept, 0 ranked, not settled"
+    assert out[2].startswith(f"ticket {tickets[0]}: tier 4, revealed, fee 10")
+    assert out[3].startswith(f"ticket {tickets[1]}: tier 6, sealed, fee -")
 
 
 def test_bid_reveal_sweep_settle__a_cycle_from_the_command_line(
@@ -90,3 +92,36 @@ def test_bid__dry_run_simulates_against_the_chain(auction, cycle, requests, phas
     _bid(auction, alice, ticket, 100, tmp_path, dry_run=True)
     assert "simulates successfully; nothing sent" in capsys.readouterr().out
     assert not list(tmp_path.glob("*.opening.json"))
+
+
+def test_settle__in_batches_and_after_a_bad_partial_list__challenges_then_finishes(
+    auction, cycle, sealed_round, unseal, phase, alice, bob, carol, keeper, capsys
+):
+    specs = ((alice, 15), (bob, 9), (carol, 12), (alice, 4))
+    tickets, openings = sealed_round(*specs)
+    phase("reveal")
+    for opening, spec in zip(openings, specs, strict=True):
+        unseal(opening, spec[0])
+    phase("closed")
+    # Someone ranked alice's 15 and bob's 9, leaving out carol's 12: the list can never finish.
+    auction.settle(cycle, [tickets[0], tickets[1]], sender=bob)
+    cli.settle.callback(account=keeper, auction_address=auction.address, cycle_id=cycle, yes=True, batch=3)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"challenged a partial settlement that left out ticket {tickets[2]}"
+    assert out[1:3] == ["ranked 3 of 4", "ranked 4 of 4"]
+    assert auction.priorityStatus(cycle) == (True, 4)
+    assert [int(auction.priorityAt(cycle, i)[0]) for i in range(4)] == [tickets[i] for i in (0, 2, 1, 3)]
+    with pytest.raises(click.ClickException, match=f"cycle {cycle} is already settled"):
+        cli.settle.callback(account=keeper, auction_address=auction.address, cycle_id=cycle, yes=True)
+
+
+def test_manifest__addresses_from_the_deployment_file(auction, cycle, suite, tmp_path, capsys):
+    path = tmp_path / "local.json"
+    path.write_text(__import__("json").dumps(suite.manifest()))
+    cli.status.callback(auction_address=None, cycle_id=cycle, manifest=path)
+    assert capsys.readouterr().out.startswith(f"cycle {cycle}: bids")
+    with pytest.raises(click.ClickException, match="no manifest at"):
+        cli.status.callback(auction_address=None, cycle_id=cycle, manifest=tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(click.ClickException, match="is not JSON"):
+        cli.status.callback(auction_address=None, cycle_id=cycle, manifest=tmp_path / "bad.json")
