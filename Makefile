@@ -20,7 +20,7 @@ test: setup
 	@ape test tests -q -p no:cacheprovider
 
 bench: setup
-	@ape run bench
+	@ANVIL_STEPS_TRACING=0 ape run bench
 
 lint: setup
 	@ruff check zk scripts tests

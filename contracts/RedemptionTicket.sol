@@ -24,7 +24,6 @@ contract RedemptionTicket is IRedemptionTicket, IERC721Metadata, IERC721Errors, 
 
     /// @custom:storage-location erc7201:gpuyield.storage.RedemptionTicket
     struct TicketStorage {
-        IStakedUSDai vault;
         mapping(uint256 tokenId => address) approvals;
         mapping(address owner => mapping(address operator => bool)) operatorApprovals;
         // (cycle << 64 | first ticket id of that cycle), one entry per cycle that had a request.
@@ -40,24 +39,27 @@ contract RedemptionTicket is IRedemptionTicket, IERC721Metadata, IERC721Errors, 
         }
     }
 
-    /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor() {
+    /// @notice The vault these tickets belong to: fixed in the implementation (an immutable read costs
+    ///         no storage access on every mint, burn and view).
+    IStakedUSDai internal immutable VAULT;
+
+    /// @custom:oz-upgrades-unsafe-allow constructor state-variable-immutable
+    constructor(IStakedUSDai vault_) {
+        if (address(vault_).code.length == 0) revert AddressZero();
+        VAULT = vault_;
         _disableInitializers();
     }
 
-    function initialize(IStakedUSDai vault_) external initializer {
-        if (address(vault_) == address(0)) revert AddressZero();
-        _s().vault = vault_;
-    }
+    /// @notice Marks the proxy initialized (the vault is the implementation's).
+    function initialize() external initializer {}
 
     // ---------------------------------------------------------------- vault hooks
 
     /// @inheritdoc IRedemptionTicket
-    function onMint(address to, uint256 requestId, uint256 cycle) external {
+    function onMint(address to, uint256 requestId, uint256 cycle, bool firstOfCycle) external {
         _onlyVault();
-        uint256[] storage cycles = _s().cycles;
-        // A new entry only for the first request of a cycle: ids and cycles both only grow.
-        if (cycles.length == 0 || cycles[cycles.length - 1] >> 64 != cycle) cycles.push(cycle << 64 | requestId);
+        // An entry only for the first request of a cycle: ids and cycles both only grow.
+        if (firstOfCycle) _s().cycles.push(cycle << 64 | requestId);
         emit Transfer(address(0), to, requestId);
     }
 
@@ -72,11 +74,11 @@ contract RedemptionTicket is IRedemptionTicket, IERC721Metadata, IERC721Errors, 
 
     function balanceOf(address owner) external view returns (uint256) {
         if (owner == address(0)) revert ERC721InvalidOwner(address(0));
-        return _s().vault.ticketCount(owner);
+        return VAULT.ticketCount(owner);
     }
 
     function ownerOf(uint256 tokenId) public view returns (address owner) {
-        owner = _s().vault.requestOf(tokenId).controller;
+        owner = VAULT.requestOf(tokenId).controller;
         if (owner == address(0)) revert ERC721NonexistentToken(tokenId);
     }
 
@@ -104,9 +106,11 @@ contract RedemptionTicket is IRedemptionTicket, IERC721Metadata, IERC721Errors, 
         return _s().operatorApprovals[owner][operator];
     }
 
+    /// @dev Refuses the zero address, the vault and this contract as recipients: neither can ever
+    ///      claim, so a ticket sent there would be lost.
     function transferFrom(address from, address to, uint256 tokenId) public {
-        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
         TicketStorage storage $ = _s();
+        if (to == address(0) || to == address(VAULT) || to == address(this)) revert ERC721InvalidReceiver(to);
         address owner = ownerOf(tokenId);
         if (owner != from) revert ERC721IncorrectOwner(from, tokenId, owner);
         if (msg.sender != owner && !$.operatorApprovals[owner][msg.sender] && $.approvals[tokenId] != msg.sender) {
@@ -114,7 +118,7 @@ contract RedemptionTicket is IRedemptionTicket, IERC721Metadata, IERC721Errors, 
         }
         delete $.approvals[tokenId];
         emit Transfer(from, to, tokenId);
-        $.vault.onTicketTransfer(tokenId, from, to);
+        VAULT.onTicketTransfer(tokenId, from, to);
     }
 
     function safeTransferFrom(address from, address to, uint256 tokenId) external {
@@ -175,17 +179,17 @@ contract RedemptionTicket is IRedemptionTicket, IERC721Metadata, IERC721Errors, 
 
     /// @inheritdoc IRedemptionTicket
     function vault() external view returns (address) {
-        return address(_s().vault);
+        return address(VAULT);
     }
 
     // ---------------------------------------------------------------- internal
 
     function _onlyVault() internal view {
-        if (msg.sender != address(_s().vault)) revert VaultOnly(msg.sender);
+        if (msg.sender != address(VAULT)) revert VaultOnly(msg.sender);
     }
 
     function _attributes(uint256 tokenId) internal view returns (string memory) {
-        IStakedUSDai vault_ = _s().vault;
+        IStakedUSDai vault_ = VAULT;
         uint256 bond = vault_.bondOf(tokenId);
         string memory pending = string.concat(
             _attribute("pending shares", uint256(vault_.requestOf(tokenId).shares) + bond, true),

@@ -171,7 +171,8 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
 
         Queue memory q = $.queue;
         uint256 cycle = currentCycle();
-        if (cycle != q.lastRequestCycle) {
+        bool firstOfCycle = cycle != q.lastRequestCycle || q.nextRequestId == 1;
+        if (firstOfCycle) {
             // The first request of a new cycle: every earlier id is due from the next boundary on.
             q.dueLimit = q.nextRequestId;
             q.lastRequestCycle = uint32(cycle);
@@ -184,7 +185,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         $.lists[controller].pending += uint160(shares);
 
         emit RedeemRequest(controller, owner, requestId, msg.sender, shares);
-        ticket_.onMint(controller, requestId, cycle);
+        ticket_.onMint(controller, requestId, cycle, firstOfCycle);
         // Escrow last; `_update` checks the blacklist for owner and operator.
         _escrowing = true;
         _transfer(owner, address(this), shares);

@@ -87,8 +87,9 @@ abstract contract StakedUSDaiBase is
         uint64 cycleDuration;
         uint256 supplyCap;
         uint256 reservedAssets;
-        uint256 minRequestShares;
-        uint256 maxOpenRequests;
+        // One slot: a request reads both.
+        uint128 minRequestShares;
+        uint16 maxOpenRequests;
         Queue queue;
         Cursor cursor;
         mapping(uint256 => Request) requests;

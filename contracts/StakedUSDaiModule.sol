@@ -256,9 +256,10 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         if (maxOpenRequests_ == 0 || maxOpenRequests_ > type(uint16).max) {
             revert ParameterInvalid("maxOpenRequests", maxOpenRequests_);
         }
+        if (minRequestShares_ > type(uint128).max) revert ParameterInvalid("minRequestShares", minRequestShares_);
         VaultStorage storage $ = _s();
-        $.minRequestShares = minRequestShares_;
-        $.maxOpenRequests = maxOpenRequests_;
+        $.minRequestShares = uint128(minRequestShares_);
+        $.maxOpenRequests = uint16(maxOpenRequests_);
         emit RedemptionLimitsUpdated(minRequestShares_, maxOpenRequests_);
     }
 }

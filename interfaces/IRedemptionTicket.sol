@@ -12,8 +12,9 @@ interface IRedemptionTicket {
     /// @notice Thrown when an address argument is zero.
     error AddressZero();
 
-    /// @notice Emits the mint of ticket `requestId` to `to`, made in cycle `cycle` (vault only).
-    function onMint(address to, uint256 requestId, uint256 cycle) external;
+    /// @notice Emits the mint of ticket `requestId` to `to`, made in cycle `cycle`; `firstOfCycle`
+    ///         when it is the cycle's first request (vault only).
+    function onMint(address to, uint256 requestId, uint256 cycle, bool firstOfCycle) external;
 
     /// @notice Emits the burn of ticket `requestId` held by `from` and clears its approval (vault only).
     function onBurn(address from, uint256 requestId) external;

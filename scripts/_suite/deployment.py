@@ -283,7 +283,7 @@ def deploy_suite(
     )
     # Redemption tickets: the ERC-721 face of the vault's requests.
     ticket, suite_impls["RedemptionTicket"], admins["RedemptionTicket"] = deploy_proxy(
-        project.RedemptionTicket, deployer, governance, [vault]
+        project.RedemptionTicket, deployer, governance, [], impl_args=(vault,)
     )
     vault.setTicket(ticket, sender=deployer)
     auction, suite_impls["QEVAuction"], admins["QEVAuction"] = deploy_proxy(

@@ -86,7 +86,7 @@ def at(t: int) -> None:
 
 
 @pytest.fixture
-def ticket(vault, auction, alice, stake) -> int:
+def bid_ticket(vault, auction, alice, stake) -> int:
     """alice's request of REQUEST shares, in the current cycle's bid window."""
     stake(alice, 1_000 * USDAI)
     ticket_id = int(vault.requestRedeem(REQUEST, alice, alice, sender=alice).return_value)
@@ -114,11 +114,11 @@ def test_prove__fee_at_or_above_two_to_tier__refused(tier, excess, r):
     forgery=st.sampled_from(["reduced", "overflow"]),
 )
 def test_bid__fee_out_of_tier__no_accepted_proof(
-    chain, auction, vault, alice, ticket, tier, fee_seed, r, forgery
+    chain, auction, vault, alice, bid_ticket, tier, fee_seed, r, forgery
 ):
     fee = (1 << tier) + fee_seed % (10_001 - (1 << tier))  # in [2^j, 10000]: committable, not provable
     cycle = int(vault.currentCycle())
-    ctx = context(chain.chain_id, auction.address, alice.address, cycle, ticket, tier)
+    ctx = context(chain.chain_id, auction.address, alice.address, cycle, bid_ticket, tier)
     c = commit(fee, r)
     if forgery == "reduced":
         proof = prove(fee % (1 << tier), r, tier, ctx)
@@ -131,19 +131,19 @@ def test_bid__fee_out_of_tier__no_accepted_proof(
         proof = forged.to_bytes()
     assert not verify(c, tier, ctx, proof)
     assert_call_reverts(
-        auction.ProofInvalid, auction.bid, ticket, tier, list(c), proof, sender=alice, ticketId=ticket
+        auction.ProofInvalid, auction.bid, bid_ticket, tier, list(c), proof, sender=alice, ticketId=bid_ticket
     )
     # Control: in the same state an honest bid of the largest fee the tier allows goes through.
     honest_c = commit((1 << tier) - 1, r)
     honest = prove((1 << tier) - 1, r, tier, ctx)
-    assert call_revert_data(auction.bid, ticket, tier, list(honest_c), honest, sender=alice) is None
+    assert call_revert_data(auction.bid, bid_ticket, tier, list(honest_c), honest, sender=alice) is None
 
 
 # ---------------------------------------------------------------- (b) the context binds
 
 
 @given(field=st.sampled_from(FIELDS), data=st.data())
-def test_bid__proof_bound_to_other_context__rejected(chain, auction, vault, alice, ticket, field, data):
+def test_bid__proof_bound_to_other_context__rejected(chain, auction, vault, alice, bid_ticket, field, data):
     tier = data.draw(st.integers(4, 6), label="tier")
     fee = data.draw(st.integers(0, (1 << tier) - 1), label="fee")
     cycle = int(vault.currentCycle())
@@ -152,7 +152,7 @@ def test_bid__proof_bound_to_other_context__rejected(chain, auction, vault, alic
         "auction": auction.address,
         "bidder": alice.address,
         "cycle_id": cycle,
-        "ticket_id": ticket,
+        "ticket_id": bid_ticket,
         "tier": tier,
     }
     other = dict(true)
@@ -172,7 +172,7 @@ def test_bid__proof_bound_to_other_context__rejected(chain, auction, vault, alic
         )
     elif field == "ticket":
         other["ticket_id"] = data.draw(
-            st.one_of(st.just(ticket + 1), st.integers(0, 2**256 - 1)).filter(lambda v: v != ticket)
+            st.one_of(st.just(bid_ticket + 1), st.integers(0, 2**256 - 1)).filter(lambda v: v != bid_ticket)
         )
     else:
         other["tier"] = data.draw(st.integers(0, 2**256 - 1).filter(lambda v: v != tier))
@@ -187,10 +187,10 @@ def test_bid__proof_bound_to_other_context__rejected(chain, auction, vault, alic
     assert verify(c, tier, other_ctx, proof)  # a valid proof, for the other context
     assert not verify(c, tier, true_ctx, proof)
     assert_call_reverts(
-        auction.ProofInvalid, auction.bid, ticket, tier, list(c), proof, sender=alice, ticketId=ticket
+        auction.ProofInvalid, auction.bid, bid_ticket, tier, list(c), proof, sender=alice, ticketId=bid_ticket
     )
     _, bound_here = prove_bits(bits, split_blinding(r, tier, rng), true_ctx, rng)
-    assert call_revert_data(auction.bid, ticket, tier, list(c), bound_here.to_bytes(), sender=alice) is None
+    assert call_revert_data(auction.bid, bid_ticket, tier, list(c), bound_here.to_bytes(), sender=alice) is None
 
 
 # ---------------------------------------------------------------- (c) the auction and the queue
@@ -580,7 +580,8 @@ class QEVMachine(RuleBasedStateMachine):
         assert self.v.queueState().call()[1] == self.fifo_head
         head, tail = self.v.heldState().call()
         assert tail - head == len(self.held)
-        assert e.read([self.v.heldAt(head + i) for i in range(len(self.held))]) == self.held
+        if self.held:
+            assert e.read([self.v.heldAt(head + i) for i in range(len(self.held))]) == self.held
 
     def _model_service(self, cycle: int, batch: int, p: list[int]) -> list[tuple[int, int, int, int]]:
         """The servicing walk, independently: the settled priority list from the saved cursor, then the

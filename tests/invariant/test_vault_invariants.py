@@ -1,10 +1,12 @@
 """Stateful property tests of sUSDai (PROTOCOL.md section 7, invariants 2 and 3).
 
 A Hypothesis state machine drives deposits and mints, redemption requests (any owner, controller and
-caller among three holders: the owner, its operator or an allowance holder), share transfers, base
-yield harvests, time warps across cycles, servicing in random batch sizes, claims (redeem/withdraw,
-by the controller or its operator, to any receiver) and capital moves through the test-only
-MockSeniorCapital registry (allocations, sweeps, gains, losses; one NAV for deposits and
+caller among three holders: the owner, its operator or an allowance holder; a controller other than
+the caller consents first), share transfers, ticket transfers (pending and claimable parts move with
+the ticket), cancels and reductions, base yield harvests, time warps across cycles, servicing in
+random batch sizes, claims (redeem/withdraw, by the controller or its operator, to any receiver,
+drawn request by request in the order they became claimable) and capital moves through the
+test-only MockSeniorCapital registry (allocations, sweeps, gains, losses; one NAV for deposits and
 redemptions), with an exact model of all of it. After every step:
 
 Invariant 2
@@ -20,11 +22,14 @@ Invariant 2
 Invariant 3
 - Shares escrowed by the vault == the sum of pendingRedeemRequest over all open request ids, each id
   equal to the model's.
+Invariant 8
+- Per-request claimable amounts (claimOf, claimableRedeemRequest(id)) equal the model's and sum to
+  each holder's aggregate (id 0, maxRedeem, maxWithdraw); a cancel returns exactly the shares.
 - Each request is serviced at most once: a fully served id never shows up in a later
   RedemptionServiced event and no event serves more than the id's pending shares.
 - FIFO: every serviceRedemptions call emits exactly what an independent model of the queue predicts
   (due requests by id, bounded by the batch size, a partial fill at the head keeping its place,
-  priced at the running redemption price), and fifoHead is the oldest open request.
+  priced at the running redemption price), and fifoHead has passed no open request.
 
 Every example starts from the same chain state (snapshot in __init__, restore in teardown). Speed:
 the machine talks to anvil with hand-encoded JSON-RPC (anvil's dev accounts are unlocked) and reads
@@ -154,11 +159,12 @@ HARVESTED = "BaseYieldHarvested(address,uint256,uint256,uint256)"
 class Env:
     """Addresses the machine drives (lower case, as eth_abi decodes them)."""
 
-    def __init__(self, vault: Any, usdai: Any, registry: Any, users: list[Any], **actors: Any) -> None:
+    def __init__(self, vault: Any, usdai: Any, registry: Any, ticket: Any, users: list[Any], **actors: Any) -> None:
         self.rpc = Rpc()
         self.vault = vault.address.lower()
         self.usdai = usdai.address.lower()
         self.registry = registry.address.lower()
+        self.ticket = ticket.address.lower()
         self.users = [u.address.lower() for u in users]
         self.keeper = actors["keeper"].address.lower()
         self.strategist = actors["strategist"].address.lower()
@@ -183,7 +189,9 @@ class VaultMachine(RuleBasedStateMachine):
         self.requests: dict[int, list[int]] = {}  # id -> [controller, pending shares, cycle made]
         self.fully_served: set[int] = set()
         self.shares = [0] * USERS
-        self.claimable = [[0, 0] for _ in range(USERS)]  # [shares, assets] per controller
+        # Per controller, its claimable requests in the order they became claimable to it:
+        # [request id, shares, assets].
+        self.claims: list[list[list[int]]] = [[] for _ in range(USERS)]
         self.claimed = [0] * USERS  # USDai paid out of each controller's claims
         self.fair = [Fraction(0)] * USERS
         self.operators: set[tuple[int, int]] = set()  # (account, operator)
@@ -225,6 +233,9 @@ class VaultMachine(RuleBasedStateMachine):
             (v, "pendingRedeemRequest(uint256,address)", (i, e.users[self.requests[i][0]]), "uint256")
             for i in open_ids
         ]
+        claim_ids = [(i, c[0]) for i, cs in enumerate(self.claims) for c in cs]
+        calls += [(v, "claimOf(uint256)", (rid,), "uint96,uint112,uint48") for _, rid in claim_ids]
+        calls += [(v, "claimableRedeemRequest(uint256,address)", (rid, e.users[i]), "uint256") for i, rid in claim_ids]
         out = iter(e.rpc.read(calls))
         self.assets, self.redemption_assets, self.supply = next(out), next(out), next(out)
         self.reserved, self.escrowed, self.balance, self.registry_cash = (
@@ -241,6 +252,8 @@ class VaultMachine(RuleBasedStateMachine):
         self.chain_claimable_request = [next(out) for _ in range(USERS)]
         self.chain_claimable = [list(c) for c in zip(redeemable, withdrawable, strict=True)]
         self.chain_pending = {i: next(out) for i in open_ids}
+        self.chain_claims = {rid: tuple(next(out)[:2]) for _, rid in claim_ids}
+        self.chain_claim_views = {rid: next(out) for _, rid in claim_ids}
         self.price = Fraction(self.assets + VIRTUAL, self.supply + VIRTUAL)
         self.max_price = max(self.max_price, self.price)
 
@@ -251,6 +264,11 @@ class VaultMachine(RuleBasedStateMachine):
         """The cycle of the latest block (that of the transaction just sent)."""
         [cycle] = self.env.rpc.read([(self.env.vault, "currentCycle()", (), "uint256")])
         return int(cycle)
+
+    @property
+    def claimable(self) -> list[list[int]]:
+        """[shares, assets] claimable per controller: the sums of its requests' claims."""
+        return [[sum(c[1] for c in cs), sum(c[2] for c in cs)] for cs in self.claims]
 
     def holding(self, i: int) -> int:
         """Shares whose value is user i's: its balance and the pending shares it controls."""
@@ -434,8 +452,12 @@ class VaultMachine(RuleBasedStateMachine):
                 del self.requests[request_id]
                 self.fully_served.add(request_id)
             i = e.users.index(controller)
-            self.claimable[i][0] += shares
-            self.claimable[i][1] += assets
+            claim = next((c for c in self.claims[i] if c[0] == request_id), None)
+            if claim is None:
+                self.claims[i].append([request_id, shares, assets])
+            else:
+                claim[1] += shares
+                claim[2] += assets
             self.ops += 1
         self.refresh()
 
@@ -464,12 +486,80 @@ class VaultMachine(RuleBasedStateMachine):
                 return
             assets = ca if shares == cs else shares * ca // cs
             signature, amount_ = "redeem(uint256,address,address)", shares
+        shares, assets = self._draw(i, withdraw, amount_)
         receipt = self.send(e.users[caller], e.vault, signature, amount_, e.users[receiver], e.users[i])
         assert _events(receipt, e.vault, WITHDRAW, (0, 1, 2)) == [
             (e.users[caller], e.users[receiver], e.users[i], assets, shares)
         ]
-        self.claimable[i] = [cs - shares, ca - assets]
         self.claimed[i] += assets  # the controller's value, wherever it sent it
+        self.refresh()
+
+    def _draw(self, i: int, by_assets: bool, amount: int) -> tuple[int, int]:
+        """What a claim of `amount` (assets if `by_assets`, else shares) takes from controller i's
+        claims, oldest claimable first, each part rounded against the claimant as the vault does;
+        removes what it takes. Returns (shares, assets)."""
+        left, shares, assets = amount, 0, 0
+        while left:
+            claim = self.claims[i][0]
+            _, cs, ca = claim
+            if by_assets:
+                paid = min(left, ca)
+                take = cs if paid == ca else -(-paid * cs // ca)
+                left -= paid
+            else:
+                take = min(left, cs)
+                paid = ca if take == cs else take * ca // cs
+                left -= take
+            shares, assets = shares + take, assets + paid
+            if take == cs and paid == ca:
+                self.claims[i].pop(0)
+            else:
+                claim[1], claim[2] = cs - take, ca - paid
+        return shares, assets
+
+    # ---------------------------------------------------------------- rules: tickets
+
+    @precondition(lambda self: self.requests or any(self.claims))
+    @rule(data=st.data())
+    def transfer_ticket(self, data: Any) -> None:
+        """A ticket changes hands: its pending shares and its claim move (the claim to the end of the
+        buyer's list), and so does their value."""
+        e = self.env
+        live = sorted(set(self.requests) | {c[0] for cs in self.claims for c in cs})
+        rid = data.draw(st.sampled_from(live), label="ticket")
+        frm = self.requests[rid][0] if rid in self.requests else next(
+            i for i, cs in enumerate(self.claims) if any(c[0] == rid for c in cs)
+        )
+        to = (frm + data.draw(st.integers(1, USERS - 1), label="to")) % USERS
+        self.send(e.users[frm], e.ticket, "transferFrom(address,address,uint256)", e.users[frm], e.users[to], rid)
+        if rid in self.requests:
+            self.move_value(frm, to, self.requests[rid][1])
+            self.requests[rid][0] = to
+        claim = next((c for c in self.claims[frm] if c[0] == rid), None)
+        if claim is not None:
+            self.claims[frm].remove(claim)
+            self.claims[to].append(claim)
+            self.fair[frm] -= claim[2]
+            self.fair[to] += claim[2]
+        self.refresh()
+
+    @precondition(lambda self: any(r[1] for r in self.requests.values()))
+    @rule(data=st.data(), use_operator=st.booleans())
+    def cancel(self, data: Any, use_operator: bool) -> None:
+        """The holder (or its operator) takes back all or part of a request's pending shares."""
+        e = self.env
+        rid = data.draw(st.sampled_from(sorted(i for i, r in self.requests.items() if r[1])), label="request")
+        holder, pending, _ = self.requests[rid]
+        part = data.draw(st.sampled_from([pending, pending - MIN_REQUEST, MIN_REQUEST]), label="shares")
+        if part <= 0 or (part != pending and pending - part < MIN_REQUEST):
+            part = pending
+        caller = self.caller_for(holder, use_operator)
+        before = self.shares[holder]
+        self.send(e.users[caller], e.vault, "reduceRedeemRequest(uint256,uint256)", rid, part)
+        self.shares[holder] = before + part  # exactly the escrowed shares come back, to the holder
+        self.requests[rid][1] -= part
+        if self.requests[rid][1] == 0:
+            del self.requests[rid]
         self.refresh()
 
     # ---------------------------------------------------------------- rules: senior capital
@@ -525,13 +615,17 @@ class VaultMachine(RuleBasedStateMachine):
         assert self.escrowed == sum(self.chain_pending.values())
         next_id, head, _ = self.queue
         assert next_id == self.next_id
-        assert head == min(self.requests, default=next_id)
+        # FIFO has passed no open request; ids it has not reached yet may be closed (cancelled).
+        assert head <= min(self.requests, default=next_id)
 
     @invariant()
     def balances_match_model(self) -> None:
         assert self.chain_shares == self.shares
         assert self.chain_claimable == self.claimable
         assert self.chain_claimable_request == [c[0] for c in self.claimable]
+        # Invariant 8: each request's claim is the model's, and they sum to the aggregates above.
+        assert self.chain_claims == {c[0]: (c[1], c[2]) for cs in self.claims for c in cs}
+        assert self.chain_claim_views == {c[0]: c[1] for cs in self.claims for c in cs}
 
     @invariant()
     def no_free_money(self) -> None:
@@ -565,7 +659,7 @@ def test_vault__random_actions__invariants_hold(
         mint_usdai(holder, HOLDING // 10**12)
         usdai.approve(vault, 2**256 - 1, sender=holder)
     VaultMachine.env = Env(
-        vault, usdai, registry, [alice, bob, carol], keeper=keeper, strategist=strategist, donor=donor
+        vault, usdai, registry, suite.ticket, [alice, bob, carol], keeper=keeper, strategist=strategist, donor=donor
     )
     steps = settings.default.stateful_step_count if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else STEPS
     run_state_machine_as_test(

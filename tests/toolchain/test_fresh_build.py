@@ -140,11 +140,11 @@ def test_interface_struct_edit__reaches_both_contracts_using_it(
     probe: Callable[[], dict[str, Any]], edit: Any
 ) -> None:
     before = probe()
-    assert before["request_fields"] == [["controller", "address"], ["shares", "uint96"]]
+    assert before["request_fields"] == [["controller", "address"], ["shares", "uint88"], ["counted", "bool"]]
 
-    edit("interfaces/IStakedUSDai.sol", "uint96 shares; // pending", "uint128 shares; // pending")
+    edit("interfaces/IStakedUSDai.sol", "uint88 shares; // pending", "uint96 shares; // pending")
     edited = probe()
-    assert edited["request_fields"] == [["controller", "address"], ["shares", "uint128"]]
+    assert edited["request_fields"] == [["controller", "address"], ["shares", "uint96"], ["counted", "bool"]]
     # QEVAuction only decodes the struct from the vault: its code must change with it.
     assert edited["code"]["QEVAuction"] != before["code"]["QEVAuction"]
     assert edited["code"]["StakedUSDai"] != before["code"]["StakedUSDai"]

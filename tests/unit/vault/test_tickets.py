@@ -107,7 +107,7 @@ def test_hooks__direct_calls__revert_only_errors(vault, ticket, tickets, alice, 
     with reverts(vault.TicketOnly, caller=alice):
         vault.onTicketTransfer(first, alice, carol, sender=alice)
     with reverts(ticket.VaultOnly, caller=alice):
-        ticket.onMint(alice, 99, 0, sender=alice)
+        ticket.onMint(alice, 99, 0, True, sender=alice)
     with reverts(ticket.VaultOnly, caller=alice):
         ticket.onBurn(alice, first, sender=alice)
 
@@ -157,7 +157,7 @@ def test_erc721__operator_for_all__approves_and_transfers(ticket, tickets, alice
         ticket.setApprovalForAll(ZERO, True, sender=alice)
 
 
-def test_erc721__bad_transfers__revert_with_erc6093_errors(ticket, tickets, alice, bob, carol, reverts):
+def test_erc721__bad_transfers__revert_with_erc6093_errors(vault, ticket, tickets, alice, bob, carol, reverts):
     first, second = tickets
     with reverts(ticket.ERC721InvalidApprover, approver=bob):
         ticket.approve(bob, first, sender=bob)
@@ -165,8 +165,9 @@ def test_erc721__bad_transfers__revert_with_erc6093_errors(ticket, tickets, alic
         ticket.transferFrom(alice, bob, first, sender=bob)
     with reverts(ticket.ERC721IncorrectOwner, sender=bob, tokenId=first, owner=alice):
         ticket.transferFrom(bob, carol, first, sender=alice)
-    with reverts(ticket.ERC721InvalidReceiver, receiver=ZERO):
-        ticket.transferFrom(alice, ZERO, first, sender=alice)
+    for lost in (ZERO, vault.address, ticket.address):
+        with reverts(ticket.ERC721InvalidReceiver, receiver=lost):
+            ticket.transferFrom(alice, lost, first, sender=alice)
     with reverts(ticket.ERC721NonexistentToken, tokenId=second + 10):
         ticket.transferFrom(alice, bob, second + 10, sender=alice)
 
