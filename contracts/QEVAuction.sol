@@ -221,7 +221,7 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         // with `position` inside the ranked part: then no later batch can place it.
         bool valid = !round.settled && b.status == BidStatus.Revealed && b.feeBps >= round.minFeeBps
             && position < round.ranked && _ranksBefore(b.feeBps, ticketId, _entry($, cycleId, position))
-            && (position == 0 || !_ranksBefore(b.feeBps, ticketId, _entry($, cycleId, position - 1)));
+            && (position == 0 || _entryRanksBefore(_entry($, cycleId, position - 1), b.feeBps, ticketId));
         if (!valid) revert ChallengeInvalid(cycleId, ticketId, position);
         Round storage stored = $.rounds[cycleId];
         stored.ranked = 0;
@@ -399,6 +399,12 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
     function _ranksBefore(uint256 fee, uint256 ticketId, uint256 entry) internal pure returns (bool) {
         uint256 entryFee = entry & 0xffff;
         return fee > entryFee || (fee == entryFee && ticketId < entry >> 16);
+    }
+
+    /// @dev Whether `entry` ranks strictly before bid (fee, ticketId): so the bid is not that entry.
+    function _entryRanksBefore(uint256 entry, uint256 fee, uint256 ticketId) internal pure returns (bool) {
+        uint256 entryFee = entry & 0xffff;
+        return entryFee > fee || (entryFee == fee && entry >> 16 < ticketId);
     }
 
     function _setMinFee(uint256 minFeeBps_) internal {

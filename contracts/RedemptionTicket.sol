@@ -116,6 +116,8 @@ contract RedemptionTicket is IRedemptionTicket, IERC721Metadata, IERC721Errors, 
         if (msg.sender != owner && !$.operatorApprovals[owner][msg.sender] && $.approvals[tokenId] != msg.sender) {
             revert ERC721InsufficientApproval(msg.sender, tokenId);
         }
+        // The vault refuses a blacklisted holder or recipient; an operator moving it is checked here.
+        if (msg.sender != owner && VAULT.isBlacklisted(msg.sender)) revert AccountBlacklisted(msg.sender);
         delete $.approvals[tokenId];
         emit Transfer(from, to, tokenId);
         VAULT.onTicketTransfer(tokenId, from, to);

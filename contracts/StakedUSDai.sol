@@ -209,6 +209,8 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         uint256 left = shares;
         uint256 id = $.lists[controller].head;
         while (left != 0) {
+            // Unreachable while the aggregate equals the sum of the list (invariant 8): a fence.
+            if (id == 0) revert ClaimExceedsClaimable(shares, shares - left);
             Claim memory c = $.claims[id];
             uint256 take = Math.min(left, c.shares);
             // A request's last claim takes exactly what is left; partial ones round down (favour the vault).
@@ -229,6 +231,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         uint256 left = assets;
         uint256 id = $.lists[controller].head;
         while (left != 0) {
+            if (id == 0) revert ClaimExceedsClaimable(assets, assets - left);
             Claim memory c = $.claims[id];
             uint256 paid = Math.min(left, c.assets);
             // Shares consumed round up (favour the vault), never beyond the request's claimable shares.
@@ -260,11 +263,15 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
             served = _servicePriority($, auction_, cycle - 1, maxRequests, p, cursor);
         }
         // Requests passed over while bonded keep their place: they come before the FIFO head. One
-        // still bonded (bid again in this cycle's window) stops only this list, not FIFO.
-        while (cursor.heldHead < cursor.heldTail && served < maxRequests && p.liquidity != 0) {
+        // still bonded (bid again in this cycle's window) goes to the end of the held list, so it
+        // holds up neither the held requests behind it nor FIFO; each is visited at most once a call.
+        for (uint256 n = cursor.heldTail - cursor.heldHead; n != 0 && served < maxRequests && p.liquidity != 0; --n) {
             ++served;
-            if (_serve($, $.held[cursor.heldHead], 0, p) != SERVED) break;
+            uint256 id = $.held[cursor.heldHead];
+            uint256 outcome = _serve($, id, 0, p);
+            if (outcome == STARVED) break;
             delete $.held[cursor.heldHead++];
+            if (outcome == BONDED) $.held[cursor.heldTail++] = id;
         }
         uint256 head = q.fifoHead;
         while (head < dueLimit && served < maxRequests && p.liquidity != 0) {
@@ -570,6 +577,9 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
     function _credit(VaultStorage storage $, uint256 requestId, address holder, uint256 shares, uint256 assets)
         internal
     {
+        // Nothing to claim (dust eaten by the fee): no claim, no link. A claim is in its holder's list
+        // exactly while it is not empty.
+        if (shares == 0 && assets == 0) return;
         Claim storage c = $.claims[requestId];
         if (c.shares == 0 && c.assets == 0) _linkClaim($, requestId, holder);
         c.shares += uint96(shares);
@@ -614,6 +624,9 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         if (feeBps != 0) affordable = Math.mulDiv(affordable, BPS, BPS - Math.min(feeBps, BPS - 1), Math.Rounding.Floor);
         shares = Math.min(pending, affordable);
         feeShares = Math.mulDiv(shares, feeBps, BPS, Math.Rounding.Ceil);
+        // A part so small that the fee (rounded up) takes all of it is not served, unless it is the
+        // request's last dust: liquidity that cannot pay one net share is none.
+        if (feeShares == shares && shares != pending) return (0, 0, 0);
         assets = Math.mulDiv(shares - feeShares, p.nav + VIRTUAL, p.supply + VIRTUAL, Math.Rounding.Floor);
     }
 

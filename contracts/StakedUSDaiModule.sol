@@ -200,6 +200,8 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         if (blacklisted[to]) revert AccountBlacklisted(to);
         Request storage r = $.requests[requestId];
         if (r.controller != from || from == address(0)) revert TicketNotHeld(requestId, from);
+        // To oneself: nothing moves (and the cap slot stays counted).
+        if (from == to) return;
         Holder storage seller = $.holders[from];
         Holder storage buyer = $.holders[to];
         // The cap counts requests a holder made and still holds: a ticket given away frees the maker's

@@ -11,6 +11,8 @@ interface IRedemptionTicket {
     error VaultOnly(address caller);
     /// @notice Thrown when an address argument is zero.
     error AddressZero();
+    /// @notice Thrown when a blacklisted operator or approved address moves a ticket.
+    error AccountBlacklisted(address account);
 
     /// @notice Emits the mint of ticket `requestId` to `to`, made in cycle `cycle`; `firstOfCycle`
     ///         when it is the cycle's first request (vault only).

@@ -603,6 +603,8 @@ class QEVMachine(RuleBasedStateMachine):
                 if shares == 0:
                     return starved
                 fee_shares = fee_for(shares, fee)
+                if fee_shares == shares and shares != r.shares:
+                    return starved  # the fee would take the whole part: not served
                 assets = (shares - fee_shares) * (p[1] + VIRTUAL) // (p[2] + VIRTUAL)
                 p[0] -= assets
                 p[1] -= assets
@@ -631,11 +633,18 @@ class QEVMachine(RuleBasedStateMachine):
                     break
                 index += 1
             self.cursor = (auction_cycle, index)
-        while self.held and served < batch and p[0] != 0:
+        # The held list: each entry visited at most once a call; one still bonded goes to the end.
+        for _ in range(len(self.held)):
+            if served >= batch or p[0] == 0:
+                break
             served += 1
-            if serve(self.held[0], 0) != served_:
+            rid = self.held[0]
+            outcome = serve(rid, 0)
+            if outcome == starved:
                 break
             self.held.pop(0)
+            if outcome == bonded:
+                self.held.append(rid)
         due_limit = next(
             (rid for rid in sorted(self.requests) if self.requests[rid].created >= cycle), self.next_id
         )

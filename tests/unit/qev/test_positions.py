@@ -125,3 +125,40 @@ def test_squatter__many_cheap_bids__honest_higher_bid_served_first_and_pays(
     assert served[0] == (honest, fee_for(REQUEST, 50))
     assert served[1:] == [(t, 0) for t in squat]
     assert auction.maxBids() == 4096
+
+
+def test_fee_eating_a_dust_fill__links_no_empty_claim__sold_claim_stays_the_buyers(
+    auction, vault, usdai, ticket_nft, alice, carol, keeper, governance, strategist, mint_usdai,
+    requests, phase, seal, unseal, cycle,
+):
+    """Review finding: a winner served one share at a time when the vault holds 1 wei had its fee
+    (rounded up) take the whole part; the empty claim was linked into the holder's list and stayed
+    there after the ticket was sold, so the seller's next claim walked into the buyer's claim. Now such
+    a part is not served (the liquidity cannot pay one net share), and an empty claim is never linked."""
+    winner, later = requests(alice, alice)
+    phase("bid")
+    opening = seal(alice, winner, 12)
+    phase("reveal", cycle)
+    unseal(opening, alice)
+    phase("closed", cycle)
+    auction.settle(cycle, [winner], sender=keeper)
+    # All idle USDai out (a test-only registry), then 1 wei of liquidity.
+    mock = project.MockSeniorCapital.deploy(usdai, vault, sender=governance)
+    vault.setRegistry(mock, sender=governance)
+    idle = usdai.balanceOf(vault) - vault.reservedAssets()
+    vault.allocate(1, idle, sender=strategist)
+    mint_usdai(keeper, 1)
+    usdai.transfer(vault, 1, sender=keeper)
+    tx = vault.serviceRedemptions(1, sender=keeper)
+    assert tx.events.filter(vault.RedemptionServiced) == []
+    assert vault.claimOf(winner) == (0, 0, 0)
+    # Alice sells the winning ticket; cash comes home; both requests are served.
+    ticket_nft.transferFrom(alice, carol, winner, sender=alice)
+    mock.returnToVault(idle, sender=keeper)
+    vault.serviceRedemptions(10, sender=keeper)
+    sold, kept = vault.claimOf(winner), vault.claimOf(later)
+    assert sold.shares == REQUEST - fee_for(REQUEST, 12) and kept.shares == REQUEST
+    assert (vault.maxRedeem(carol), vault.maxRedeem(alice)) == (sold.shares, kept.shares)
+    # Each claims exactly its own request.
+    assert vault.redeem(kept.shares, alice, alice, sender=alice).return_value == kept.assets
+    assert vault.redeem(sold.shares, carol, carol, sender=carol).return_value == sold.assets

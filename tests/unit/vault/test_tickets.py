@@ -91,6 +91,31 @@ def test_transfer__frees_the_makers_cap_and_takes_none_of_the_recipients(
     request_redeem(bob, USDAI)
 
 
+def test_transfer__to_oneself__changes_nothing_and_keeps_the_cap(
+    vault, governance, ticket, tickets, alice, request_redeem, reverts
+):
+    """Review finding: a transfer to oneself dropped the cap count, so one address could open
+    unlimited requests. Now it moves nothing."""
+    first, _ = tickets
+    vault.setRedemptionLimits(USDAI, 2, sender=governance)
+    request_redeem(alice, USDAI)
+    ticket.transferFrom(alice, alice, first, sender=alice)
+    assert (vault.openRequests(alice), ticket.balanceOf(alice)) == (2, 2)
+    assert vault.requestOf(first) == (alice.address, 300 * USDAI, True)
+    with reverts(vault.RedemptionRequestsExceeded, controller=alice, maximum=2):
+        vault.requestRedeem(USDAI, alice, alice, sender=alice)
+
+
+def test_transfer__by_blacklisted_operator__reverts_account_blacklisted(
+    vault, ticket, tickets, alice, bob, carol, blacklister, reverts
+):
+    first, _ = tickets
+    ticket.setApprovalForAll(bob, True, sender=alice)
+    vault.setBlacklisted(bob, True, sender=blacklister)
+    with reverts(ticket.AccountBlacklisted, account=bob):
+        ticket.transferFrom(alice, carol, first, sender=bob)
+
+
 @pytest.mark.parametrize("who", ["recipient", "sender"])
 def test_transfer__blacklisted_party__reverts_account_blacklisted(
     vault, ticket, tickets, alice, carol, blacklister, who, reverts
