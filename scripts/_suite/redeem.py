@@ -40,11 +40,18 @@ def shares(text: str) -> int:
     return parse_usdai(text)
 
 
-def send(method: Any, *args: Any, sender: Any, contracts: tuple[Any, ...] = ()) -> Any:
-    """Simulates `method(*args)` from `sender`, then sends it; a refusal raises one decoded line."""
+class DryRun(Exception):
+    """The transaction simulated successfully and `--dry-run` stopped before sending it."""
+
+
+def send(method: Any, *args: Any, sender: Any, contracts: tuple[Any, ...] = (), dry_run: bool = False) -> Any:
+    """Simulates `method(*args)` from `sender`, then sends it (unless `dry_run`); a refusal raises one
+    decoded line."""
     refused = preflight(method, *args, sender=sender, contracts=contracts)
     if refused is not None:
         raise ValueError(refused)
+    if dry_run:
+        raise DryRun(method.abis[0].name)
     return method(*args, sender=sender)
 
 
@@ -95,37 +102,39 @@ def held_tickets(vault: Any, ticket: Any, holder: str, start_block: int = 0) -> 
     return held
 
 
-def request(vault: Any, account: Any, amount: int) -> tuple[int, int]:
+def request(vault: Any, account: Any, amount: int, dry_run: bool = False) -> tuple[int, int]:
     """Requests `amount` shares for `account`; returns (ticket id, due timestamp)."""
-    receipt = send(vault.requestRedeem, amount, account.address, account.address, sender=account)
+    receipt = send(vault.requestRedeem, amount, account.address, account.address, sender=account, dry_run=dry_run)
     ticket_id = int(receipt.events.filter(vault.RedeemRequest)[0].requestId)
     return ticket_id, int(vault.cycleStart(int(vault.currentCycle()) + 1))
 
 
-def cancel(vault: Any, account: Any, ticket_id: int, amount: int | None) -> tuple[int, int]:
+def cancel(vault: Any, account: Any, ticket_id: int, amount: int | None, dry_run: bool = False) -> tuple[int, int]:
     """Takes back `amount` (default: all pending) of the ticket; returns (returned, still pending)."""
     pending = int(vault.requestOf(ticket_id).shares)
     if amount is None:
         if pending == 0:
             raise ValueError(f"ticket {ticket_id} has nothing pending to cancel")
         amount = pending
-    receipt = send(vault.reduceRedeemRequest, ticket_id, amount, sender=account)
+    receipt = send(vault.reduceRedeemRequest, ticket_id, amount, sender=account, dry_run=dry_run)
     event = receipt.events.filter(vault.RedeemRequestReduced)[0]
     return int(event.shares), int(event.remaining)
 
 
-def claim(vault: Any, account: Any, amount: int | None, receiver: str | None = None) -> tuple[int, int]:
+def claim(
+    vault: Any, account: Any, amount: int | None, receiver: str | None = None, dry_run: bool = False
+) -> tuple[int, int]:
     """Claims `amount` shares (default: everything claimable) to `receiver`; returns (shares, USDai)."""
     claimable = int(vault.maxRedeem(account.address))
     if amount is None:
         if claimable == 0:
             raise ValueError("nothing is claimable yet (requests are served from their due cycle on)")
         amount = claimable
-    receipt = send(vault.redeem, amount, receiver or account.address, account.address, sender=account)
+    receipt = send(vault.redeem, amount, receiver or account.address, account.address, sender=account, dry_run=dry_run)
     event = receipt.events.filter(vault.Withdraw)[0]
     return int(event.shares), int(event.assets)
 
 
-def transfer(vault: Any, ticket: Any, account: Any, ticket_id: int, to: str) -> None:
+def transfer(vault: Any, ticket: Any, account: Any, ticket_id: int, to: str, dry_run: bool = False) -> None:
     """Hands the ticket (every right of the request, its place included) to `to`."""
-    send(ticket.safeTransferFrom, account.address, to, ticket_id, sender=account, contracts=(vault,))
+    send(ticket.safeTransferFrom, account.address, to, ticket_id, sender=account, contracts=(vault,), dry_run=dry_run)

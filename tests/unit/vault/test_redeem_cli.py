@@ -93,3 +93,14 @@ def test_vault_address__not_a_vault__one_line(staked, usdai, tmp_path):
         cli.list_.callback(account=alice, vault_address="0x" + "22" * 20)
     with pytest.raises(click.ClickException, match="no manifest at"):
         cli.list_.callback(account=alice, manifest=tmp_path / "none.json")
+
+
+def test_dry_run__simulates_and_sends_nothing(vault, ticket, staked, carol, capsys):
+    alice, _ = staked
+    nonce = alice.nonce
+    cli.request.callback(account=alice, amount="300", yes=True, vault_address=vault.address, dry_run=True)
+    assert _lines(capsys) == ["dry run: requestRedeem simulates successfully; nothing sent"]
+    assert alice.nonce == nonce and ticket.balanceOf(alice) == 0
+    # A refusal is still one decoded line.
+    with pytest.raises(click.ClickException, match="ERC20InsufficientBalance"):
+        cli.request.callback(account=alice, amount="5000", yes=True, vault_address=vault.address, dry_run=True)
