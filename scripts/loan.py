@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 
 from scripts._suite import loans
 from scripts._suite.errors import one_line_errors
+from scripts._suite.prompts import confirm_live
 
 DEFAULT_TERMS = Path.home() / ".gpuyield" / "terms"
 book_option = click.option("--book", "book_address", required=True, help="LoanBook proxy address.")
@@ -27,11 +27,6 @@ yes_option = click.option("--yes", is_flag=True, help="Do not ask before broadca
 explained = one_line_errors("LoanBook", "CreditPolicy", "CaliberReceipt", "FiLoRegistry")
 
 
-def _confirm_live(yes: bool, what: str) -> None:
-    network = chain.provider.network
-    if network.is_local or network.name.endswith("-fork") or yes:
-        return
-    click.confirm(f"Broadcast {what} to {network.ecosystem.name}:{network.name}?", abort=True)
 
 
 def _terms_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -99,7 +94,7 @@ def originate(account: Any, book_address: str, terms_path: Path, yes: bool) -> N
     """As the curator: originate the loan a terms file describes."""
     book, _, _, _ = loans.contracts(book_address)
     record = loans.TermsFile.load(terms_path)
-    _confirm_live(yes, f"a loan of {loans.usd(record.terms.principal)}")
+    confirm_live(yes, f"a loan of {loans.usd(record.terms.principal)}")
     loan_id = loans.originate(book, account, record)
     click.echo(f"loan {loan_id} originated")
     for line in loans.status(book, loan_id):
@@ -118,7 +113,7 @@ def repay(account: Any, book_address: str, loan_id: int, amount: str, yes: bool)
     """Pay a loan: interest, penalty, the scheduled principal, then a prepayment."""
     book, _, _, _ = loans.contracts(book_address)
     value = None if amount == "due" else loans.parse_usdai(amount)
-    _confirm_live(yes, f"a repayment of loan {loan_id}")
+    confirm_live(yes, f"a repayment of loan {loan_id}")
     interest, fees, principal = loans.repay(book, account, loan_id, value)
     click.echo(f"paid interest {loans.usd(interest)}, fees {loans.usd(fees)}, principal {loans.usd(principal)}")
 

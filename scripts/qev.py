@@ -18,6 +18,7 @@ from eth_utils import is_hex_address
 
 from scripts._suite.errors import format_value, one_line_errors, preflight
 from scripts._suite.manifest import manifest_option, resolve
+from scripts._suite.prompts import confirm_live
 from scripts._suite.qev import Opening, bid_tickets, make_bid, settle_in_batches, settlement_order, tier_for
 
 DEFAULT_OPENINGS = Path.home() / ".qev" / "openings"
@@ -56,12 +57,6 @@ def prepare_openings(folder: Path) -> Path:
     return folder
 
 
-def _confirm_live(yes: bool, what: str) -> None:
-    """Local and fork chains go ahead; a live network asks first (or takes --yes)."""
-    network = chain.provider.network
-    if network.is_local or network.name.endswith("-fork") or yes:
-        return
-    click.confirm(f"Broadcast {what} to {network.ecosystem.name}:{network.name}?", abort=True)
 
 
 @click.group()
@@ -99,7 +94,7 @@ def bid(
     if dry_run:
         click.echo("dry run: the bid simulates successfully; nothing sent")
         return
-    _confirm_live(yes, f"a bid for ticket {ticket_id}")
+    confirm_live(yes, f"a bid for ticket {ticket_id}")
     path = opening.save(folder / f"{auction.address}-{cycle_id}-{ticket_id}.opening.json")
     click.echo(f"opening saved to {path} (keep it until you reveal)")
     auction.bid(ticket_id, opening.tier, words, proof, sender=account)
@@ -116,7 +111,7 @@ def reveal(account: Any, opening_path: Path, yes: bool) -> None:
     """Reveal a bid from its saved opening."""
     opening = Opening.load(opening_path)
     auction = _auction(opening.auction)
-    _confirm_live(yes, f"the reveal of ticket {opening.ticket_id}")
+    confirm_live(yes, f"the reveal of ticket {opening.ticket_id}")
     auction.reveal(opening.ticket_id, list(opening.commitment), opening.fee_bps, opening.blinding, sender=account)
     click.echo(f"revealed ticket {opening.ticket_id}: {opening.fee_bps} bps")
 
@@ -134,7 +129,7 @@ def sweep(account: Any, auction_address: str | None, cycle_id: int, yes: bool, m
     auction = _auction(auction_address, manifest)
     sealed = [t for t in bid_tickets(auction, cycle_id) if int(auction.bidOf(cycle_id, t).status) == 1]
     if sealed:
-        _confirm_live(yes, f"{len(sealed)} sweeps")
+        confirm_live(yes, f"{len(sealed)} sweeps")
     for ticket_id in sealed:
         auction.sweep(cycle_id, ticket_id, sender=account)
     click.echo(f"swept {len(sealed)} unrevealed bids of cycle {cycle_id}")
@@ -157,7 +152,7 @@ def settle(
     if auction.roundOf(cycle_id).settled:
         raise ValueError(f"cycle {cycle_id} is already settled")
     order = settlement_order(auction, cycle_id, bid_tickets(auction, cycle_id))
-    _confirm_live(yes, f"the settlement of cycle {cycle_id}")
+    confirm_live(yes, f"the settlement of cycle {cycle_id}")
     for line in settle_in_batches(auction, cycle_id, order, account, batch):
         click.echo(line)
     click.echo(f"settled cycle {cycle_id}: {order}")

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 from eth_utils import is_hex_address
 
 from scripts._suite import redeem as lib
 from scripts._suite.errors import format_value, one_line_errors
 from scripts._suite.manifest import manifest_option, resolve
+from scripts._suite.prompts import confirm_live
 
 vault_option = click.option("--vault", "vault_address", default=None, help="sUSDai proxy address (default: the manifest's).")
 yes_option = click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
@@ -48,11 +48,6 @@ def _contracts(vault_address: str | None, manifest: Path | None) -> tuple[Any, A
     return lib.contracts(address)
 
 
-def _confirm_live(yes: bool, what: str) -> None:
-    network = chain.provider.network
-    if network.is_local or network.name.endswith("-fork") or yes:
-        return
-    click.confirm(f"Broadcast {what} to {network.ecosystem.name}:{network.name}?", abort=True)
 
 
 @click.group()
@@ -76,7 +71,7 @@ def request(
     """Request a redemption: escrows the shares and mints your ticket."""
     vault, _ = _contracts(vault_address, manifest)
     wei = lib.shares(amount)
-    _confirm_live(yes, f"a request for {lib.units(wei)} sUSDai")
+    confirm_live(yes, f"a request for {lib.units(wei)} sUSDai")
     ticket_id, due = lib.request(vault, account, wei, dry_run)
     click.echo(f"ticket {ticket_id}: {lib.units(wei)} sUSDai, due {format_value('timestamp', due)}")
 
@@ -113,7 +108,7 @@ def cancel(
 ) -> None:
     """Cancel or reduce a ticket's pending shares (not while its QEV bond is locked)."""
     vault, _ = _contracts(vault_address, manifest)
-    _confirm_live(yes, f"a cancellation on ticket {ticket_id}")
+    confirm_live(yes, f"a cancellation on ticket {ticket_id}")
     returned, remaining = lib.cancel(vault, account, ticket_id, lib.shares(amount) if amount else None, dry_run)
     click.echo(f"ticket {ticket_id}: {lib.units(returned)} sUSDai returned, {lib.units(remaining)} still pending")
 
@@ -136,7 +131,7 @@ def claim(
     vault, _ = _contracts(vault_address, manifest)
     if receiver is not None and not is_hex_address(receiver):
         raise ValueError(f"not an address: {receiver!r}")
-    _confirm_live(yes, "a claim")
+    confirm_live(yes, "a claim")
     claimed, assets = lib.claim(vault, account, lib.shares(amount) if amount else None, receiver, dry_run)
     click.echo(f"claimed {lib.units(claimed)} sUSDai for {lib.units(assets)} USDai")
 
@@ -159,6 +154,6 @@ def transfer(
     vault, ticket = _contracts(vault_address, manifest)
     if not is_hex_address(to):
         raise ValueError(f"not an address: {to!r}")
-    _confirm_live(yes, f"the transfer of ticket {ticket_id}")
+    confirm_live(yes, f"the transfer of ticket {ticket_id}")
     lib.transfer(vault, ticket, account, ticket_id, to, dry_run)
     click.echo(f"ticket {ticket_id} now held by {to}")

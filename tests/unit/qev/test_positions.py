@@ -1,4 +1,4 @@
-"""Tickets carry their bids (PROTOCOL 6, revision 2): after a transfer the new holder bids and reveals
+"""Tickets carry their bids (docs/DECISIONS.md, QEV and "Requests are positions"): after a transfer the new holder bids and reveals
 with the opening it bought, the bond stays with the request, and the seller can do neither. The
 reserve fee at its default, and the squatter the issue measured: many cheap bids cannot take the
 priority an honest, higher bid pays for."""

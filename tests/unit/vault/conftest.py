@@ -151,3 +151,12 @@ def bare_vault(project: Any, deployer: Any, governance: Any, usdai: Any, strateg
     vault.grantRole(vault.STRATEGY_ADMIN_ROLE(), strategist, sender=governance)
     assert vault.totalSupply() == 0
     return vault
+
+
+@pytest.fixture
+def two_requests(holders: list[Any], deposit: Callable[[Any, int], int], request_redeem: Callable[..., int]) -> tuple[int, int]:
+    """Alice and Bob hold 1,000 sUSDai each; Alice requests 300, then Bob 200. Returns their ids."""
+    alice, bob, _ = holders
+    deposit(alice, 1_000 * USDAI)
+    deposit(bob, 1_000 * USDAI)
+    return request_redeem(alice, 300 * USDAI), request_redeem(bob, 200 * USDAI)

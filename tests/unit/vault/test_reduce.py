@@ -1,6 +1,6 @@
 """reduceRedeemRequest: the ticket's holder (or its operator) takes back unserviced, unbonded shares;
 what stays pending keeps its place; all of it cancels the request and burns its ticket. Cancelling
-returns exactly the escrowed shares (PROTOCOL 7, invariant 8)."""
+returns exactly the escrowed shares (invariant 8; docs/DECISIONS.md, "Requests are positions")."""
 
 import pytest
 
@@ -10,12 +10,9 @@ ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture
-def requested(vault, holders, deposit, request_redeem):
-    """Alice requests 300 then Bob 200; returns their ids."""
-    alice, bob, _ = holders
-    deposit(alice, 1_000 * USDAI)
-    deposit(bob, 1_000 * USDAI)
-    return request_redeem(alice, 300 * USDAI), request_redeem(bob, 200 * USDAI)
+def requested(two_requests):
+    """Alice's request of 300 sUSDai, then Bob's of 200 (conftest)."""
+    return two_requests
 
 
 def test_reduce__part__returns_shares_and_keeps_the_place(vault, requested, alice, keeper, next_cycle):

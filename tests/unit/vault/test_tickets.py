@@ -14,12 +14,9 @@ ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture
-def tickets(vault, holders, deposit, request_redeem):
-    """Alice requests 300 then Bob 200 (in that order); returns their ids."""
-    alice, bob, _ = holders
-    deposit(alice, 1_000 * USDAI)
-    deposit(bob, 1_000 * USDAI)
-    return request_redeem(alice, 300 * USDAI), request_redeem(bob, 200 * USDAI)
+def tickets(two_requests):
+    """Alice's request of 300 sUSDai, then Bob's of 200 (conftest)."""
+    return two_requests
 
 
 def _transfers(tx, ticket):
