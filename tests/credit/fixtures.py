@@ -292,7 +292,9 @@ def originate(
     book: Any, curator: Any, borrower: Any, make_receipt: Callable[..., int], sign: Callable[..., Any]
 ) -> Callable[..., int]:
     """`originate(stack_id, principal, apr_bps=1200, periods=36, period_length=MONTH, receipts=None,
-    borrower=borrower, curator=curator)` -> loan id; by default one receipt appraised at principal / 0.7."""
+    borrower=borrower, curator=curator)` -> loan id; by default one receipt appraised at principal / 0.7.
+    With `prepared=True` nothing is sent: it returns the `originateLoan` arguments (terms, signature),
+    for a refusal checked by `eth_call` (a nested revert in a sent transaction costs Ape a long trace)."""
 
     def _originate(
         stack_id: int,
@@ -303,7 +305,8 @@ def originate(
         receipts: list[int] | None = None,
         borrower_: Any = None,
         curator_: Any = None,
-    ) -> int:
+        prepared: bool = False,
+    ) -> Any:
         who = borrower_ or borrower
         if receipts is None:
             receipts = [make_receipt(-(-principal * 10_000 // 7000), owner=who)]
@@ -311,6 +314,8 @@ def originate(
             stack_id, who, principal, receipts, apr_bps, periods, period_length,
             fee_bps=int(book.prepaymentFeeOf(stack_id)),
         )
+        if prepared:
+            return terms.as_tuple(), signature
         tx = book.originateLoan(terms.as_tuple(), signature, sender=curator_ or curator)
         return tx.return_value
 
