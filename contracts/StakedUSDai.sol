@@ -206,19 +206,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         (VaultStorage storage $, Holder storage h) = _claimant(controller);
         if (shares == 0) revert AmountZero();
         if (shares > h.claimableShares) revert ClaimExceedsClaimable(shares, h.claimableShares);
-        uint256 left = shares;
-        uint256 id = $.lists[controller].head;
-        while (left != 0) {
-            // Unreachable while the aggregate equals the sum of the list (invariant 8): a fence.
-            if (id == 0) revert ClaimExceedsClaimable(shares, shares - left);
-            Claim memory c = $.claims[id];
-            uint256 take = Math.min(left, c.shares);
-            // A request's last claim takes exactly what is left; partial ones round down (favour the vault).
-            uint256 paid = take == c.shares ? c.assets : Math.mulDiv(take, c.assets, c.shares, Math.Rounding.Floor);
-            assets += paid;
-            left -= take;
-            id = _drawClaim($, id, c, take, paid, controller);
-        }
+        (, assets) = _drawClaims($, controller, shares, false);
         _claim($, h, shares, assets, receiver, controller);
     }
 
@@ -228,18 +216,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         (VaultStorage storage $, Holder storage h) = _claimant(controller);
         if (assets == 0) revert AmountZero();
         if (assets > h.claimableAssets) revert ClaimExceedsClaimable(assets, h.claimableAssets);
-        uint256 left = assets;
-        uint256 id = $.lists[controller].head;
-        while (left != 0) {
-            if (id == 0) revert ClaimExceedsClaimable(assets, assets - left);
-            Claim memory c = $.claims[id];
-            uint256 paid = Math.min(left, c.assets);
-            // Shares consumed round up (favour the vault), never beyond the request's claimable shares.
-            uint256 take = paid == c.assets ? c.shares : Math.mulDiv(paid, c.shares, c.assets, Math.Rounding.Ceil);
-            shares += take;
-            left -= paid;
-            id = _drawClaim($, id, c, take, paid, controller);
-        }
+        (shares,) = _drawClaims($, controller, assets, true);
         _claim($, h, shares, assets, receiver, controller);
     }
 
@@ -587,6 +564,36 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         Holder storage h = $.holders[holder];
         h.claimableShares += uint96(shares);
         h.claimableAssets += uint112(assets);
+    }
+
+    /// @dev Takes `amount` (assets if `byAssets`, else shares) from the controller's claims, from the
+    ///      head of its list. A claim taken in full gives exactly what it holds; a part rounds against
+    ///      the claimant (assets down for shares, shares up for assets, never beyond the claim).
+    function _drawClaims(VaultStorage storage $, address controller, uint256 amount, bool byAssets)
+        internal
+        returns (uint256 shares, uint256 assets)
+    {
+        uint256 left = amount;
+        uint256 id = $.lists[controller].head;
+        while (left != 0) {
+            // Unreachable while the aggregate equals the sum of the list (invariant 8): a fence.
+            if (id == 0) revert ClaimExceedsClaimable(amount, amount - left);
+            Claim memory c = $.claims[id];
+            uint256 take;
+            uint256 paid;
+            if (byAssets) {
+                paid = Math.min(left, c.assets);
+                take = paid == c.assets ? c.shares : Math.mulDiv(paid, c.shares, c.assets, Math.Rounding.Ceil);
+                left -= paid;
+            } else {
+                take = Math.min(left, c.shares);
+                paid = take == c.shares ? c.assets : Math.mulDiv(take, c.assets, c.shares, Math.Rounding.Floor);
+                left -= take;
+            }
+            shares += take;
+            assets += paid;
+            id = _drawClaim($, id, c, take, paid, controller);
+        }
     }
 
     /// @dev Takes `shares` and `assets` from request `requestId`'s claim (`c`, as read); a claim taken
