@@ -21,11 +21,11 @@ DEPLOYMENTS = Path(__file__).resolve().parent.parent / "deployments"
 
 
 def _param_options(func: Any) -> Any:
-    """One `--<name>` option per initializer parameter, defaulting to PROTOCOL.md's defaults."""
+    """One `--<name>` option per initializer parameter, defaulting to `Params` (docs/SPEC.md, "Defaults")."""
     for f in reversed(fields(Params)):
         default = f.default
         if default is MISSING:
-            continue  # structured parameters (depreciation curves): PROTOCOL.md's defaults
+            continue  # structured parameters (depreciation curves): `Params`' defaults
         func = click.option(
             f"--{f.name.replace('_', '-')}", f.name, type=int, default=default, show_default=True
         )(func)

@@ -1,4 +1,4 @@
-"""Pedersen commitments to bid fees: C = f*G + r*H (PROTOCOL.md 6, 6.1)."""
+"""Pedersen commitments to bid fees: C = f*G + r*H (docs/SPEC.md, "Bid range proof")."""
 
 from __future__ import annotations
 

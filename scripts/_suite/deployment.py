@@ -29,7 +29,7 @@ WM = 10**6
 
 @dataclass(frozen=True)
 class Params:
-    """Initializer parameters (PROTOCOL.md defaults)."""
+    """Initializer parameters, at their defaults (docs/SPEC.md, "Defaults")."""
 
     wm_earner_rate_bps: int = 400
     swap_fee_bps: int = 1

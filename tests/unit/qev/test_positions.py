@@ -79,7 +79,9 @@ def test_reserve_fee__bid_below_it__bond_back_no_priority(
     tickets, openings = sealed_round((alice, reserve - 1), (bob, reserve))
     phase("reveal", cycle)
     tx = unseal(openings[0], alice)
-    assert tx.events.filter(vault.BondReleased)  # the bond comes back all the same
+    # The bond comes back all the same.
+    bond = bond_for(REQUEST, 4)
+    assert tx.events.filter(vault.BondReleased) == [vault.BondReleased(requestId=tickets[0], shares=bond)]
     unseal(openings[1], bob)
     round_ = auction.roundOf(cycle)
     assert (round_.revealed, round_.eligible, round_.minFeeBps) == (2, 1, reserve)
