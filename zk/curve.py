@@ -3,7 +3,7 @@
 Public values are affine integer pairs (`Point`); the identity is encoded as
 (0, 0), which is not on the curve, exactly as the EVM precompiles encode it.
 Internally the arithmetic runs on py-ecc's `optimized_bn128` projective points
-(`_Jac`), with two speed-ups py-ecc does not ship:
+(`zk.jacobian`), with two speed-ups py-ecc does not ship:
 
 - fixed-base comb tables for G and H (the bases of almost every
   multiplication in proving and verifying);
@@ -16,16 +16,14 @@ function here does (`decode_point`, `decode_scalar`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache
 from typing import Final, TypeAlias
 
 from eth_hash.auto import keccak
-from py_ecc.fields import optimized_bn128_FQ as FQ
-from py_ecc.optimized_bn128.optimized_curve import add as _py_add
 from py_ecc.optimized_bn128.optimized_curve import curve_order as _py_curve_order
-from py_ecc.optimized_bn128.optimized_curve import double as _py_double
 from py_ecc.optimized_bn128.optimized_curve import field_modulus as _py_field_modulus
+
+from zk import jacobian as jac
 
 # ---------------------------------------------------------------- types
 
@@ -34,9 +32,6 @@ Scalar: TypeAlias = int
 
 Point: TypeAlias = tuple[int, int]
 """An affine point (x, y) with 0 <= x, y < P; the identity is (0, 0)."""
-
-_Jac: TypeAlias = tuple[FQ, FQ, FQ]
-"""py-ecc projective point (X, Y, Z) meaning (X/Z, Y/Z); Z == 0 is the identity."""
 
 # ---------------------------------------------------------------- constants
 
@@ -57,11 +52,6 @@ IDENTITY: Final[Point] = (0, 0)
 
 H_DOMAIN: Final[bytes] = b"QEV/PedersenH/v1"
 """Domain string hashed with a counter to derive H (docs/SPEC.md, "Bid range proof")."""
-
-_WINDOW_BITS: Final[int] = 4
-_WINDOW_SIZE: Final[int] = 1 << _WINDOW_BITS
-_WINDOW_MASK: Final[int] = _WINDOW_SIZE - 1
-_SCALAR_WINDOWS: Final[int] = (N.bit_length() + _WINDOW_BITS - 1) // _WINDOW_BITS
 
 
 class InvalidPoint(ValueError):
@@ -118,126 +108,12 @@ def decode_point(x: int, y: int, *, allow_identity: bool = False) -> Point:
     return pt
 
 
-# ---------------------------------------------------------------- projective core
-
-_JAC_IDENTITY: Final[_Jac] = (FQ(1), FQ(1), FQ(0))
-
-
-def _to_jac(pt: Point) -> _Jac:
-    if is_identity(pt):
-        return _JAC_IDENTITY
-    return (FQ(pt[0]), FQ(pt[1]), FQ(1))
-
-
-def _is_jac_identity(q: _Jac) -> bool:
-    return q[2].n == 0
-
-
-def _to_affine(q: _Jac) -> Point:
-    if _is_jac_identity(q):
-        return IDENTITY
-    z_inv = pow(q[2].n, -1, P)
-    return (q[0].n * z_inv % P, q[1].n * z_inv % P)
-
-
-def _to_affine_many(qs: Sequence[_Jac]) -> list[Point]:
-    """Normalise many points with one field inversion (Montgomery's trick)."""
-    zs = [q[2].n for q in qs]
-    prefix: list[int] = []
-    acc = 1
-    for z in zs:
-        prefix.append(acc)
-        if z != 0:
-            acc = acc * z % P
-    inv = pow(acc, -1, P)
-    out: list[Point] = [IDENTITY] * len(qs)
-    for i in range(len(qs) - 1, -1, -1):
-        z = zs[i]
-        if z == 0:
-            continue
-        z_inv = inv * prefix[i] % P
-        inv = inv * z % P
-        out[i] = (qs[i][0].n * z_inv % P, qs[i][1].n * z_inv % P)
-    return out
-
-
-def _jadd(a: _Jac, b: _Jac) -> _Jac:
-    # py-ecc's add is complete: it handles the identity and a == b (doubling).
-    return _py_add(a, b)
-
-
-def _jdouble(a: _Jac) -> _Jac:
-    if _is_jac_identity(a):
-        return a
-    return _py_double(a)
-
-
-def _jneg(a: _Jac) -> _Jac:
-    return (a[0], -a[1], a[2])
-
-
-def _window_table(base: _Jac) -> list[_Jac]:
-    """[0*B, 1*B, ..., 15*B]."""
-    table = [_JAC_IDENTITY, base]
-    for _ in range(2, _WINDOW_SIZE):
-        table.append(_jadd(table[-1], base))
-    return table
-
-
-def _jmul(base: _Jac, k: int) -> _Jac:
-    """k * base for a variable base: 4-bit fixed window, top window first."""
-    k %= N
-    if k == 0 or _is_jac_identity(base):
-        return _JAC_IDENTITY
-    table = _window_table(base)
-    acc = _JAC_IDENTITY
-    started = False
-    for w in range(_SCALAR_WINDOWS - 1, -1, -1):
-        if started:
-            for _ in range(_WINDOW_BITS):
-                acc = _jdouble(acc)
-        digit = (k >> (w * _WINDOW_BITS)) & _WINDOW_MASK
-        if digit:
-            acc = _jadd(acc, table[digit])
-            started = True
-    return acc
-
-
-class _FixedBase:
-    """Comb table for a fixed base B: rows[w][d] = d * 16^w * B.
-
-    A multiplication is then at most 64 additions and no doubling.
-    """
-
-    def __init__(self, base: Point) -> None:
-        self.base: Final[Point] = base
-        rows: list[list[_Jac]] = []
-        row_base = _to_jac(base)
-        for _ in range(_SCALAR_WINDOWS):
-            row = _window_table(row_base)
-            rows.append(row)
-            row_base = _jdouble(row[_WINDOW_SIZE // 2])  # 16 * row_base
-        self._rows: Final[list[list[_Jac]]] = rows
-
-    def mul(self, k: int) -> _Jac:
-        k %= N
-        acc = _JAC_IDENTITY
-        w = 0
-        while k:
-            digit = k & _WINDOW_MASK
-            if digit:
-                acc = _jadd(acc, self._rows[w][digit])
-            k >>= _WINDOW_BITS
-            w += 1
-        return acc
-
-
 # ---------------------------------------------------------------- public affine API
 
 
 def add(a: Point, b: Point) -> Point:
     """a + b (either may be the identity)."""
-    return _to_affine(_jadd(_to_jac(a), _to_jac(b)))
+    return jac.to_affine(jac.add(jac.to_jacobian(a), jac.to_jacobian(b)))
 
 
 def neg(a: Point) -> Point:
@@ -255,15 +131,15 @@ def sub(a: Point, b: Point) -> Point:
 def mul(a: Point, k: int) -> Point:
     """k * a; k is taken modulo N (every point of G1 has order N)."""
     if a == G:
-        return _to_affine(fixed_base_g().mul(k))
+        return jac.to_affine(fixed_base_g().mul(k))
     if a == H:
-        return _to_affine(fixed_base_h().mul(k))
-    return _to_affine(_jmul(_to_jac(a), k))
+        return jac.to_affine(fixed_base_h().mul(k))
+    return jac.to_affine(jac.mul(jac.to_jacobian(a), k))
 
 
 def double_mul(a: Point, k: int, b: Point, m: int) -> Point:
     """k * a + m * b."""
-    return _to_affine(_jadd(_to_jac(mul(a, k)), _to_jac(mul(b, m))))
+    return jac.to_affine(jac.add(jac.to_jacobian(mul(a, k)), jac.to_jacobian(mul(b, m))))
 
 
 # ---------------------------------------------------------------- H
@@ -301,15 +177,15 @@ H_COUNTER: Final[int] = _DERIVED_H[1]
 
 
 @cache
-def fixed_base_g() -> _FixedBase:
+def fixed_base_g() -> jac.FixedBase:
     """Comb table for G (built on first use, ~30 ms)."""
-    return _FixedBase(G)
+    return jac.FixedBase(G)
 
 
 @cache
-def fixed_base_h() -> _FixedBase:
+def fixed_base_h() -> jac.FixedBase:
     """Comb table for H (built on first use, ~30 ms)."""
-    return _FixedBase(H)
+    return jac.FixedBase(H)
 
 
 # ---------------------------------------------------------------- import-time self-check
@@ -326,21 +202,21 @@ def _self_check() -> None:
         raise AssertionError("H is not on the curve")
     if H == G or H == neg(G) or H[1] % 2 != 0:
         raise AssertionError("H must differ from +-G and have an even y")
-    if not _is_jac_identity(_py_mul_order(G)):
+    if not jac.is_identity(_py_mul_order(G)):
         raise AssertionError("N * G is not the identity")
-    if not _is_jac_identity(_py_mul_order(H)):
+    if not jac.is_identity(_py_mul_order(H)):
         raise AssertionError("N * H is not the identity")
 
 
-def _py_mul_order(pt: Point) -> _Jac:
+def _py_mul_order(pt: Point) -> jac.JacobianPoint:
     """N * pt with plain double-and-add (the window code reduces k mod N)."""
-    acc = _JAC_IDENTITY
-    base = _to_jac(pt)
+    acc = jac.IDENTITY
+    base = jac.to_jacobian(pt)
     k = N
     while k:
         if k & 1:
-            acc = _jadd(acc, base)
-        base = _jdouble(base)
+            acc = jac.add(acc, base)
+        base = jac.double(base)
         k >>= 1
     return acc
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Final
 
-from zk.curve import N, Point, Scalar, _jadd, _to_affine, fixed_base_g, fixed_base_h, is_on_curve
+from zk import jacobian as jac
+from zk.curve import N, Point, Scalar, fixed_base_g, fixed_base_h, is_on_curve
 
 MAX_FEE_BPS: Final[int] = 10_000
 """A revealed fee is at most 100% (in basis points)."""
@@ -30,12 +31,16 @@ def commit(f: int, r: Scalar) -> Point:
         raise InvalidOpening(f"fee must be in [0, {MAX_FEE_BPS}] bps, got {f}")
     if not 1 <= r < N:
         raise InvalidOpening("blinding must be in [1, n)")
-    return _commit_unchecked(f, r)
+    return commit_unchecked(f, r)
 
 
-def _commit_unchecked(f: int, r: int) -> Point:
-    """f*G + r*H with f and r taken modulo n (for tests and tampered vectors)."""
-    return _to_affine(_jadd(fixed_base_g().mul(f), fixed_base_h().mul(r)))
+def commit_unchecked(f: int, r: int) -> Point:
+    """f*G + r*H with f and r taken modulo n, no range checks (for tests and tampered vectors).
+
+    Never use it for a real bid: `commit` refuses openings the reveal would refuse.
+    """
+    return jac.to_affine(jac.add(fixed_base_g().mul(f), fixed_base_h().mul(r)))
+
 
 
 def check_opening(commitment: Point, f: int, r: int) -> bool:
@@ -58,4 +63,4 @@ def check_opening(commitment: Point, f: int, r: int) -> bool:
         and is_on_curve(commitment)
     ):
         return False
-    return _commit_unchecked(f, r) == commitment
+    return commit_unchecked(f, r) == commitment

@@ -23,24 +23,8 @@ from typing import Final, Protocol
 
 from eth_hash.auto import keccak
 
-from zk.curve import (
-    G,
-    N,
-    Point,
-    Scalar,
-    _is_jac_identity,
-    _Jac,
-    _jadd,
-    _jdouble,
-    _jmul,
-    _jneg,
-    _to_affine,
-    _to_affine_many,
-    _to_jac,
-    fixed_base_g,
-    fixed_base_h,
-    is_on_curve,
-)
+from zk import jacobian as jac
+from zk.curve import G, N, Point, Scalar, fixed_base_g, fixed_base_h, is_on_curve
 from zk.encoding import (
     Address,
     BitProof,
@@ -185,12 +169,12 @@ def prove_bits(
     if len(bits) != len(blindings) or not bits:
         raise RangeProofError("need one blinding per bit, and at least one bit")
     g_table, h_table = fixed_base_g(), fixed_base_h()
-    bit_jac: list[_Jac] = []
-    a0_jac: list[_Jac] = []
-    a1_jac: list[_Jac] = []
+    bit_jac: list[jac.JacobianPoint] = []
+    a0_jac: list[jac.JacobianPoint] = []
+    a1_jac: list[jac.JacobianPoint] = []
     secrets_per_bit: list[tuple[int, Scalar, Scalar, Scalar]] = []  # (real, k, e_sim, s_sim)
     for b, ri in zip(bits, blindings, strict=True):
-        ci = _jadd(g_table.mul(b), h_table.mul(ri))
+        ci = jac.add(g_table.mul(b), h_table.mul(ri))
         real = b if b in (0, 1) else 1
         sim = 1 - real
         k = _nonzero_scalar(rng)
@@ -199,7 +183,7 @@ def prove_bits(
         a_real = h_table.mul(k)
         # A_sim = s_sim*H - e_sim*(C_i - sim*G); since C_i - sim*G = (b - sim)*G + r_i*H
         # the prover, who knows that representation, needs fixed-base multiplications only.
-        a_sim = _jadd(h_table.mul(s_sim - e_sim * ri), g_table.mul(-e_sim * (b - sim)))
+        a_sim = jac.add(h_table.mul(s_sim - e_sim * ri), g_table.mul(-e_sim * (b - sim)))
         bit_jac.append(ci)
         a0_jac.append(a_real if real == 0 else a_sim)
         a1_jac.append(a_real if real == 1 else a_sim)
@@ -207,8 +191,8 @@ def prove_bits(
 
     f = sum(b << i for i, b in enumerate(bits))
     r = sum(ri << i for i, ri in enumerate(blindings))
-    commitment_jac = _jadd(g_table.mul(f), h_table.mul(r))
-    affine = _to_affine_many([commitment_jac, *bit_jac, *a0_jac, *a1_jac])
+    commitment_jac = jac.add(g_table.mul(f), h_table.mul(r))
+    affine = jac.to_affine_many([commitment_jac, *bit_jac, *a0_jac, *a1_jac])
     j = len(bits)
     commitment = affine[0]
     bit_points = affine[1 : 1 + j]
@@ -295,23 +279,23 @@ def verify(commitment: Point, tier: int, ctx: bytes, proof: bytes) -> bool:
             return False
 
     # C == sum 2^i C_i, by Horner from the top bit (as the Solidity verifier).
-    bit_jac = [_to_jac(bit.commitment) for bit in parsed.bits]
+    bit_jac = [jac.to_jacobian(bit.commitment) for bit in parsed.bits]
     acc = bit_jac[-1]
     for ci in reversed(bit_jac[:-1]):
-        acc = _jadd(_jdouble(acc), ci)
-    if _is_jac_identity(acc) or _to_affine(acc) != commitment:
+        acc = jac.add(jac.double(acc), ci)
+    if jac.is_identity(acc) or jac.to_affine(acc) != commitment:
         return False
 
     h_table = fixed_base_h()
-    g_neg = _jneg(_to_jac(G))
-    a0_jac: list[_Jac] = []
-    a1_jac: list[_Jac] = []
+    g_neg = jac.neg(jac.to_jacobian(G))
+    a0_jac: list[jac.JacobianPoint] = []
+    a1_jac: list[jac.JacobianPoint] = []
     for bit, ci in zip(parsed.bits, bit_jac, strict=True):
         e1 = (e - bit.e0) % N
-        a0_jac.append(_jadd(h_table.mul(bit.s0), _jneg(_jmul(ci, bit.e0))))
-        ci_minus_g = _jadd(ci, g_neg)
-        a1_jac.append(_jadd(h_table.mul(bit.s1), _jneg(_jmul(ci_minus_g, e1))))
-    a_points = _to_affine_many([*a0_jac, *a1_jac])
+        a0_jac.append(jac.add(h_table.mul(bit.s0), jac.neg(jac.mul(ci, bit.e0))))
+        ci_minus_g = jac.add(ci, g_neg)
+        a1_jac.append(jac.add(h_table.mul(bit.s1), jac.neg(jac.mul(ci_minus_g, e1))))
+    a_points = jac.to_affine_many([*a0_jac, *a1_jac])
     expected = challenge(
         ctx,
         commitment,

@@ -30,7 +30,7 @@ from zk.encoding import (
     u256,
     word_hex,
 )
-from zk.pedersen import MAX_FEE_BPS, _commit_unchecked, check_opening, commit
+from zk.pedersen import MAX_FEE_BPS, check_opening, commit, commit_unchecked
 from zk.rangeproof import (
     CONTEXT_TAG,
     MAX_TIER,
@@ -380,7 +380,7 @@ def generate(seed: bytes = DEFAULT_SEED) -> VectorFile:
     c3, p3 = prove_bits(over, split_blinding(blinding, j, rng), context_of(inputs), rng)
     bad("fee-2-pow-tier-top-bit-two", commitment=c3, proof=p3.to_bytes())
     over_bits = [(fee >> i) & 1 for i in range(j)]  # drops bit j of f + 2^j
-    c_over = _commit_unchecked(fee + (1 << j), blinding)
+    c_over = commit_unchecked(fee + (1 << j), blinding)
     _, p4 = prove_bits(over_bits, split_blinding(blinding, j, rng), context_of(inputs), rng)
     bad("fee-plus-2-pow-tier-low-bits-only", commitment=c_over, proof=p4.to_bytes())
 
@@ -434,10 +434,10 @@ def _openings(rng: KeccakScalarSource) -> list[OpeningVector]:
     vec("fee-plus-one", c, fee + 1, r, False)
     vec("blinding-plus-one", c, fee, r + 1, False)
     vec("blinding-plus-n", c, fee, r + N, False)
-    vec("fee-plus-n", _commit_unchecked(fee, r), fee + N, r, False)
+    vec("fee-plus-n", commit_unchecked(fee, r), fee + N, r, False)
     over = MAX_FEE_BPS + 1
-    vec("fee-above-max", _commit_unchecked(over, r), over, r, False)
-    vec("blinding-zero", _commit_unchecked(fee, 0), fee, 0, False)
+    vec("fee-above-max", commit_unchecked(over, r), over, r, False)
+    vec("blinding-zero", commit_unchecked(fee, 0), fee, 0, False)
     vec("commitment-off-curve", (c[0], (c[1] + 1) % P), fee, r, False)
     return out
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ape import project
 
-from zk.pedersen import _commit_unchecked
+from zk.pedersen import commit_unchecked
 
 
 def _code(name):
@@ -47,7 +47,7 @@ def _code(name):
 
 def test_probe(accounts):
     harness = accounts[0].deploy(project.RangeProofHarness)
-    c = _commit_unchecked(10_001, 5)
+    c = commit_unchecked(10_001, 5)
     request_of = next(m for m in project.StakedUSDai.contract_type.view_methods if m.name == "requestOf")
     result = {
         # The library constant seen through a contract that imports the library.
