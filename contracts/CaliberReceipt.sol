@@ -361,7 +361,7 @@ contract CaliberReceipt is ICaliberReceipt, ERC721Upgradeable, AccessControlUpgr
         // Free text (model, asset class) is custodian input: escaped, so that no text can break or
         // forge the metadata's structure.
         return string.concat(
-            _attr("status", status[uint8(r.status)], true),
+            _attr("status", status[uint256(r.status)], true),
             ",",
             _attr("custodian", r.custodian.toHexString(), true),
             ",",

@@ -18,6 +18,14 @@ contract CreditPolicy is ICreditPolicy, AccessControlUpgradeable, EIP712Upgradea
     /// @notice A depreciation curve's month, and its longest length (a month per month of a 30-year loan).
     uint256 public constant MONTH = 30 days;
     uint256 public constant MAX_CURVE_LENGTH = 366;
+    // Bounds of the loan book's risk parameters (see `checkRiskParams`).
+    /// @notice Longest grace period: keeps every default deadline within the book's due-date index scan.
+    uint256 public constant MAX_GRACE_PERIOD = 365 days;
+    uint256 public constant MAX_PENALTY_BPS = 5_000;
+    uint256 public constant MIN_CURE_PERIOD = 1 days;
+    uint256 public constant MAX_CURE_PERIOD = 90 days;
+    uint256 public constant MIN_RECOVERY_PERIOD = 30 days;
+    uint256 public constant MAX_RECOVERY_PERIOD = 3 * 365 days;
     bytes32 public constant LOAN_TERMS_TYPEHASH = keccak256(
         "LoanTerms(uint256 stackId,address borrower,uint256 principal,uint256 aprBps,uint256 periods,uint256 periodLength,uint256 prepaymentFeeBps,uint256[] receiptIds,uint256 deadline,uint256 nonce)"
     );
@@ -136,6 +144,18 @@ contract CreditPolicy is ICreditPolicy, AccessControlUpgradeable, EIP712Upgradea
     }
 
     /// @inheritdoc ICreditPolicy
+    function checkRiskParams(RiskParams calldata risk) external pure {
+        _within("maxLtvBps", risk.maxLtvBps, 1, BPS);
+        _within("liquidationCostBps", risk.liquidationCostBps, 0, BPS);
+        _within("gracePeriod", risk.gracePeriod, 0, MAX_GRACE_PERIOD);
+        _within("staleHaircutBps", risk.staleHaircutBps, 0, BPS);
+        _within("maintenanceLtvBps", risk.maintenanceLtvBps, risk.maxLtvBps, type(uint256).max);
+        _within("curePeriod", risk.curePeriod, MIN_CURE_PERIOD, MAX_CURE_PERIOD);
+        _within("penaltyBps", risk.penaltyBps, 0, MAX_PENALTY_BPS);
+        _within("recoveryPeriod", risk.recoveryPeriod, MIN_RECOVERY_PERIOD, MAX_RECOVERY_PERIOD);
+    }
+
+    /// @inheritdoc ICreditPolicy
     function termsDigest(LoanTerms calldata terms) external view returns (bytes32) {
         return _termsDigest(terms);
     }
@@ -163,5 +183,9 @@ contract CreditPolicy is ICreditPolicy, AccessControlUpgradeable, EIP712Upgradea
         bytes memory tail =
             abi.encode(t.prepaymentFeeBps, keccak256(abi.encodePacked(t.receiptIds)), t.deadline, t.nonce);
         return _hashTypedDataV4(keccak256(bytes.concat(head, tail)));
+    }
+
+    function _within(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert RiskParamOutOfRange(name, value, min, max);
     }
 }

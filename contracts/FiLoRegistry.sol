@@ -81,7 +81,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         FiLoRegistryStorage storage $ = _s();
         $.usdai = IERC20(usdai_);
         $.vault = vault_;
-        $.nav = NavTotals({redemption: 0, rateScaled: 0, accruedScaled: 0, updatedAt: uint40(block.timestamp), staleFrom: NEVER});
+        $.nav = NavTotals({redemption: 0, rateScaled: 0, accruedScaled: 0, updatedAt: uint40(block.timestamp), staleFrom: NEVER}); // safe: timestamps fit 40 bits for 34,000 years
         emit VaultUpdated(address(0), vault_);
         _setStackRules(rules);
     }
@@ -366,7 +366,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
     /// @inheritdoc IFiLoRegistry
     function setStaleFrom(uint256 staleFrom_) external onlyLoanBook {
         FiLoRegistryStorage storage $ = _s();
-        uint40 next = staleFrom_ >= NEVER ? NEVER : uint40(staleFrom_);
+        uint40 next = staleFrom_ >= NEVER ? NEVER : uint40(staleFrom_); // safe: below NEVER, a uint40
         uint40 previous = $.nav.staleFrom;
         if (next == previous) return;
         $.nav.staleFrom = next;
@@ -504,7 +504,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         n = _s().nav;
         uint256 t = block.timestamp;
         n.accruedScaled += (uint256(n.rateScaled) * (t - n.updatedAt)).toUint168();
-        n.updatedAt = uint40(t);
+        n.updatedAt = uint40(t); // safe: a timestamp (see initialize)
         n.accruedScaled -= _stackAccruedScaled(st).toUint168();
         n.rateScaled -= st.seniorRateScaled;
         n.redemption -= _stackRedemption(st).toUint128();
@@ -512,7 +512,7 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         if (elapsed != 0) {
             st.accruedInterest +=
                 Math.mulDiv(st.rateSum, elapsed, BPS * SECONDS_PER_YEAR, Math.Rounding.Floor).toUint128();
-            st.lastAccrual = uint40(t);
+            st.lastAccrual = uint40(t); // safe: a timestamp
         }
     }
 

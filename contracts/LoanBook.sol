@@ -30,8 +30,6 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
     uint256 public constant MAX_RECEIPTS_PER_LOAN = 32;
     /// @notice Bounds `hasDelinquency`, which a junior withdrawal runs over the stack's open loans.
     uint256 public constant MAX_OPEN_LOANS_PER_STACK = 128;
-    /// @notice Longest grace period governance may set: keeps every default deadline within the index's scan.
-    uint256 public constant MAX_GRACE_PERIOD = 365 days;
     /// @notice Granularity of the due-date index: a loan's deadline is filed under the hour it falls in,
     ///         and the vault stops pricing from the start of that hour (up to an hour early, never late).
     uint256 public constant BUCKET = 1 hours;
@@ -39,15 +37,9 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
     ///         (about 1.9 years); a deadline beyond is found by `rescanIndex` as time gets closer.
     uint256 public constant MAX_SCAN_WORDS = 64;
     uint256 internal constant NONE = type(uint256).max;
-    // Bounds of the revision-2 parameters (internal: each public getter costs bytecode the book lacks).
-    // Highest prepayment fee a stack may charge, highest penalty rate (on top of the loan's rate), and
-    // the cure and recovery periods governance may set.
+    /// @dev Highest prepayment fee a stack may charge (internal: a public getter costs bytecode the book
+    ///      lacks). The bounds of the risk parameters are the credit policy's (`checkRiskParams`).
     uint256 internal constant MAX_PREPAYMENT_FEE_BPS = 500;
-    uint256 internal constant MAX_PENALTY_BPS = 5_000;
-    uint256 internal constant MIN_CURE_PERIOD = 1 days;
-    uint256 internal constant MAX_CURE_PERIOD = 90 days;
-    uint256 internal constant MIN_RECOVERY_PERIOD = 30 days;
-    uint256 internal constant MAX_RECOVERY_PERIOD = 3 * 365 days;
 
     // ---------------------------------------------------------------- storage
 
@@ -876,14 +868,8 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
     }
 
     function _setRiskParams(RiskParams calldata risk) internal {
-        if (
-            risk.maxLtvBps > BPS || risk.maxLtvBps == 0 || risk.liquidationCostBps > BPS
-                || risk.staleHaircutBps > BPS || risk.gracePeriod > MAX_GRACE_PERIOD
-                || risk.maintenanceLtvBps < risk.maxLtvBps || risk.curePeriod < MIN_CURE_PERIOD
-                || risk.curePeriod > MAX_CURE_PERIOD || risk.penaltyBps > MAX_PENALTY_BPS
-                || risk.recoveryPeriod < MIN_RECOVERY_PERIOD || risk.recoveryPeriod > MAX_RECOVERY_PERIOD
-        ) revert RiskParamsInvalid();
         LoanBookStorage storage $ = _s();
+        $.policy.checkRiskParams(risk);
         emit RiskParamsUpdated($.risk, risk);
         $.risk = risk;
     }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 
@@ -13,6 +14,8 @@ import {RangeProofLib} from "./libraries/RangeProofLib.sol";
 /// @title QEVAuction
 /// @notice Sealed priority auction over sUSDai redemption requests, one per cycle. See IQEVAuction.
 contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeable {
+    using SafeCast for uint256;
+
     // ---------------------------------------------------------------- constants
 
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -135,9 +138,9 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         // The bond covers the highest fee the tier allows, rounded up (against the bidder).
         uint256 bond = Math.mulDiv(pending, (1 << tier) - 1, BPS, Math.Rounding.Ceil);
         b.commitmentHash = keccak256(abi.encode(commitment));
-        b.tier = uint8(tier);
+        b.tier = uint8(tier); // safe: tier <= MAX_TIER (checked above)
         b.status = BidStatus.Sealed;
-        b.bondShares = uint128(bond);
+        b.bondShares = uint128(bond); // safe: bond <= pending, a uint88 of the vault
         round.bids += 1;
         emit BidPlaced(cycleId, ticketId, msg.sender, tier, bond, commitment);
         vault_.lockBond(ticketId, bond);
@@ -154,13 +157,13 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
         if (current == 0 || block.timestamp >= closes) revert RevealWindowClosed(cycleId, opens, closes);
         Bid storage b = $.bids[cycleId][ticketId];
         if (b.status != BidStatus.Sealed) revert BidNotSealed(cycleId, ticketId);
-        if (keccak256(abi.encode(commitment)) != b.commitmentHash) revert OpeningInvalid(ticketId);
+        if (keccak256(abi.encode(commitment)) != b.commitmentHash) revert CommitmentMismatch(ticketId);
         // The range proof bound the fee below 2^tier; the opening check also bounds it by 10,000 bps.
         if (!RangeProofLib.checkOpening([commitment[0], commitment[1]], feeBps, blinding)) {
-            revert OpeningInvalid(ticketId);
+            revert OpeningInvalid(ticketId, feeBps);
         }
         b.status = BidStatus.Revealed;
-        b.feeBps = uint16(feeBps);
+        b.feeBps = uint16(feeBps); // safe: the opening check bounds the fee by 10,000
         Round storage round = $.rounds[cycleId];
         round.revealed += 1;
         // Below the reserve fee the bid buys no priority; its bond comes back all the same.
@@ -202,6 +205,7 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
 
         (uint256 lastFee, uint256 lastTicket) = _rankBatch($, cycleId, ticketIds, round);
         Round storage stored = $.rounds[cycleId];
+        // safe: end <= eligible (a uint16), fees are at most 10,000, request ids are below 2^48
         stored.ranked = uint16(end);
         stored.lastFee = uint16(lastFee);
         stored.lastTicket = uint64(lastTicket);
@@ -341,21 +345,21 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
     function _setWindows(uint256 bidWindow_, uint256 revealWindow_) internal {
         AuctionStorage storage $ = _s();
         uint256 cycle = $.vault.cycleDuration();
-        if (bidWindow_ == 0 || bidWindow_ >= cycle) revert ParameterInvalid("bidWindow", bidWindow_);
+        if (bidWindow_ == 0 || bidWindow_ >= cycle) revert ParameterOutOfRange("bidWindow", bidWindow_, 1, cycle - 1);
         // Reveal and settlement must finish before the next bid window opens.
         if (revealWindow_ == 0 || bidWindow_ + revealWindow_ >= cycle) {
-            revert ParameterInvalid("revealWindow", revealWindow_);
+            revert ParameterOutOfRange("revealWindow", revealWindow_, 1, cycle - bidWindow_ - 1);
         }
-        $.bidWindow = uint32(bidWindow_);
-        $.revealWindow = uint32(revealWindow_);
+        $.bidWindow = bidWindow_.toUint32();
+        $.revealWindow = revealWindow_.toUint32();
         emit WindowsUpdated(bidWindow_, revealWindow_);
     }
 
     function _setMaxBids(uint256 maxBids_) internal {
-        if (maxBids_ == 0 || maxBids_ > type(uint16).max) revert ParameterInvalid("maxBids", maxBids_);
+        if (maxBids_ == 0 || maxBids_ > type(uint16).max) revert ParameterOutOfRange("maxBids", maxBids_, 1, type(uint16).max);
         AuctionStorage storage $ = _s();
         emit MaxBidsUpdated($.maxBids, maxBids_);
-        $.maxBids = uint16(maxBids_);
+        $.maxBids = uint16(maxBids_); // safe: checked above
     }
 
     /// @dev Appends `ticketIds` to the priority list after the `round.ranked` entries already there and
@@ -408,16 +412,16 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
     }
 
     function _setMinFee(uint256 minFeeBps_) internal {
-        if (minFeeBps_ > MAX_MIN_FEE_BPS) revert ParameterInvalid("minFeeBps", minFeeBps_);
+        if (minFeeBps_ > MAX_MIN_FEE_BPS) revert ParameterOutOfRange("minFeeBps", minFeeBps_, 0, MAX_MIN_FEE_BPS);
         AuctionStorage storage $ = _s();
         emit MinFeeUpdated($.minFeeBps, minFeeBps_);
-        $.minFeeBps = uint16(minFeeBps_);
+        $.minFeeBps = uint16(minFeeBps_); // safe: at most MAX_MIN_FEE_BPS
     }
 
     function _setKeeperTip(uint256 keeperTipBps_) internal {
-        if (keeperTipBps_ > MAX_KEEPER_TIP_BPS) revert ParameterInvalid("keeperTipBps", keeperTipBps_);
+        if (keeperTipBps_ > MAX_KEEPER_TIP_BPS) revert ParameterOutOfRange("keeperTipBps", keeperTipBps_, 0, MAX_KEEPER_TIP_BPS);
         AuctionStorage storage $ = _s();
         emit KeeperTipUpdated($.keeperTipBps, keeperTipBps_);
-        $.keeperTipBps = uint16(keeperTipBps_);
+        $.keeperTipBps = uint16(keeperTipBps_); // safe: at most MAX_KEEPER_TIP_BPS
     }
 }

@@ -166,6 +166,7 @@ contract RedemptionTicket is IRedemptionTicket, IERC721Metadata, IERC721Errors, 
 
     /// @inheritdoc IRedemptionTicket
     function requestCycle(uint256 requestId) public view returns (uint256) {
+        // Each entry packs (cycle << 64 | first request id): uint64 takes the id back.
         uint256[] storage cycles = _s().cycles;
         if (cycles.length == 0 || requestId < uint64(cycles[0])) revert ERC721NonexistentToken(requestId);
         // The last entry whose first id is at most `requestId`.

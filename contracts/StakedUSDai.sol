@@ -13,6 +13,7 @@ import {IRedemptionPriority} from "../interfaces/IRedemptionPriority.sol";
 import {IUSDai} from "../interfaces/IUSDai.sol";
 import {IRedemptionTicket} from "../interfaces/IRedemptionTicket.sol";
 import {StakedUSDaiBase} from "./StakedUSDaiBase.sol";
+import {SharesMathLib} from "./libraries/SharesMathLib.sol";
 
 /// @title StakedUSDai (sUSDai)
 /// @notice ERC-4626 deposits, ERC-7540 asynchronous redemptions served per cycle. See IStakedUSDai.
@@ -138,13 +139,13 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
 
     function deposit(uint256 assets, address receiver) external whenNotPaused returns (uint256 shares) {
         (uint256 total,) = _pricesChecked(_s());
-        shares = Math.mulDiv(assets, totalSupply() + VIRTUAL, total + VIRTUAL, Math.Rounding.Floor);
+        shares = SharesMathLib.toSharesDown(assets, total, totalSupply());
         _deposit(assets, shares, receiver, total);
     }
 
     function mint(uint256 shares, address receiver) external whenNotPaused returns (uint256 assets) {
         (uint256 total,) = _pricesChecked(_s());
-        assets = Math.mulDiv(shares, total + VIRTUAL, totalSupply() + VIRTUAL, Math.Rounding.Ceil);
+        assets = SharesMathLib.toAssetsUp(shares, total, totalSupply());
         _deposit(assets, shares, receiver, total);
     }
 
@@ -175,14 +176,14 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         if (firstOfCycle) {
             // The first request of a new cycle: every earlier id is due from the next boundary on.
             q.dueLimit = q.nextRequestId;
-            q.lastRequestCycle = uint32(cycle);
+            q.lastRequestCycle = uint32(cycle); // safe: a 30-day cycle count reaches 2^32 after 350M years
         }
         requestId = q.nextRequestId++;
         $.queue = q;
         $.requests[requestId] = Request(controller, shares.toUint88(), true);
         h.openRequests += 1;
         h.tickets += 1;
-        $.lists[controller].pending += uint160(shares);
+        $.lists[controller].pending += uint160(shares); // safe: shares fit uint88 (checked above)
 
         emit RedeemRequest(controller, owner, requestId, msg.sender, shares);
         ticket_.onMint(controller, requestId, cycle, firstOfCycle);
@@ -262,7 +263,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
             ++head;
         }
         $.cursor = cursor;
-        $.queue.fifoHead = uint64(head);
+        $.queue.fifoHead = uint64(head); // safe: head <= nextRequestId, a uint64
         $.reservedAssets += p.setAside;
     }
 
@@ -289,11 +290,11 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
     }
 
     function convertToShares(uint256 assets) public view returns (uint256) {
-        return Math.mulDiv(assets, totalSupply() + VIRTUAL, totalAssets() + VIRTUAL, Math.Rounding.Floor);
+        return SharesMathLib.toSharesDown(assets, totalAssets(), totalSupply());
     }
 
     function convertToAssets(uint256 shares) public view returns (uint256) {
-        return Math.mulDiv(shares, totalAssets() + VIRTUAL, totalSupply() + VIRTUAL, Math.Rounding.Floor);
+        return SharesMathLib.toAssetsDown(shares, totalAssets(), totalSupply());
     }
 
     function previewDeposit(uint256 assets) public view returns (uint256) {
@@ -301,7 +302,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
     }
 
     function previewMint(uint256 shares) public view returns (uint256) {
-        return Math.mulDiv(shares, totalAssets() + VIRTUAL, totalSupply() + VIRTUAL, Math.Rounding.Ceil);
+        return SharesMathLib.toAssetsUp(shares, totalAssets(), totalSupply());
     }
 
     /// @dev ERC-7540: redemptions are asynchronous, so previews must revert.
@@ -511,7 +512,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
     ) internal returns (uint256 served) {
         (bool isFinal, uint256 length) = auction_.priorityStatus(auctionCycle);
         if (!isFinal) revert SettlementPending(auctionCycle);
-        if (cursor.cycleId != auctionCycle) (cursor.cycleId, cursor.index) = (uint64(auctionCycle), 0);
+        if (cursor.cycleId != auctionCycle) (cursor.cycleId, cursor.index) = (uint64(auctionCycle), 0); // safe: a cycle id (see above)
         while (cursor.index < length && served < maxRequests && p.liquidity != 0) {
             (uint256 requestId, uint256 feeBps) = auction_.priorityAt(auctionCycle, cursor.index);
             ++served;
@@ -537,6 +538,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
             p.supply -= shares;
             p.setAside += assets;
             address holder = r.controller;
+            // safe: shares <= pending, which was read from the uint88
             r.shares = uint88(pending - shares);
             $.lists[holder].pending -= uint160(shares);
             _credit($, requestId, holder, shares - feeShares, assets);
@@ -559,11 +561,14 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         if (shares == 0 && assets == 0) return;
         Claim storage c = $.claims[requestId];
         if (c.shares == 0 && c.assets == 0) _linkClaim($, requestId, holder);
-        c.shares += uint96(shares);
-        c.assets += uint112(assets);
+        // safe: shares are at most a request's uint88; the sums are checked arithmetic
+        uint96 shares96 = uint96(shares);
+        uint112 assets112 = assets.toUint112();
+        c.shares += shares96;
+        c.assets += assets112;
         Holder storage h = $.holders[holder];
-        h.claimableShares += uint96(shares);
-        h.claimableAssets += uint112(assets);
+        h.claimableShares += shares96;
+        h.claimableAssets += assets112;
     }
 
     /// @dev Takes `amount` (assets if `byAssets`, else shares) from the controller's claims, from the
@@ -613,6 +618,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
             _retire($, requestId);
         } else {
             Claim storage stored = $.claims[requestId];
+            // safe: a part of the claim (shares <= c.shares, assets <= c.assets)
             stored.shares = uint96(c.shares - shares);
             stored.assets = uint112(c.assets - assets);
         }
@@ -627,14 +633,14 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         returns (uint256 shares, uint256 feeShares, uint256 assets)
     {
         // Net shares the liquidity can pay, rounded down; grossed up by the fee, rounded down.
-        uint256 affordable = Math.mulDiv(p.liquidity, p.supply + VIRTUAL, p.nav + VIRTUAL, Math.Rounding.Floor);
+        uint256 affordable = SharesMathLib.toSharesDown(p.liquidity, p.nav, p.supply);
         if (feeBps != 0) affordable = Math.mulDiv(affordable, BPS, BPS - Math.min(feeBps, BPS - 1), Math.Rounding.Floor);
         shares = Math.min(pending, affordable);
         feeShares = Math.mulDiv(shares, feeBps, BPS, Math.Rounding.Ceil);
         // A part so small that the fee (rounded up) takes all of it is not served, unless it is the
         // request's last dust: liquidity that cannot pay one net share is none.
         if (feeShares == shares && shares != pending) return (0, 0, 0);
-        assets = Math.mulDiv(shares - feeShares, p.nav + VIRTUAL, p.supply + VIRTUAL, Math.Rounding.Floor);
+        assets = SharesMathLib.toAssetsDown(shares - feeShares, p.nav, p.supply);
     }
 
     function _claimant(address controller) internal view returns (VaultStorage storage $, Holder storage) {
@@ -654,6 +660,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         address controller
     ) internal {
         if (receiver == address(0)) revert AddressZero();
+        // safe: drawn from claims, which the aggregate sums (invariant 8)
         h.claimableShares -= uint96(shares);
         h.claimableAssets -= uint112(assets);
         $.reservedAssets -= assets;

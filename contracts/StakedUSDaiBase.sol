@@ -24,13 +24,6 @@ abstract contract StakedUSDaiBase is
 {
     // ---------------------------------------------------------------- constants
 
-    /// @notice Inflation defence: the price is (assets + VIRTUAL) / (supply + VIRTUAL), as if 1e-12
-    ///         USDai and 1e-12 sUSDai had been deposited before anyone. A donation D before a victim's
-    ///         deposit is shared with these virtual shares, so an attacker holding s shares keeps at
-    ///         most s / (s + VIRTUAL) of it, while the victim loses at most one share's worth to
-    ///         rounding ((assets + VIRTUAL) / (supply + VIRTUAL)). Equal virtual amounts keep the
-    ///         initial price at 1 and sUSDai at USDai's 18 decimals.
-    uint256 internal constant VIRTUAL = 1e6;
     uint256 internal constant BPS = 1e4;
 
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -137,6 +130,7 @@ abstract contract StakedUSDaiBase is
         $.ticket.onBurn(r.controller, requestId);
     }
 
+    /// @dev Request ids are below 2^48 (at most one a transaction): the uint48 links are safe casts.
     function _linkClaim(VaultStorage storage $, uint256 requestId, address holder) internal {
         ClaimList storage list = $.lists[holder];
         uint256 tail = list.tail;

@@ -44,8 +44,8 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         uint256 supplyCap_
     ) external initializer {
         if (admin == address(0) || address(usdai_) == address(0)) revert AddressZero();
-        if (genesis_ > block.timestamp) revert ParameterInvalid("genesis", genesis_);
-        if (cycleDuration_ == 0) revert ParameterInvalid("cycleDuration", cycleDuration_);
+        if (genesis_ > block.timestamp) revert ParameterOutOfRange("genesis", genesis_, 0, block.timestamp);
+        if (cycleDuration_ == 0) revert ParameterOutOfRange("cycleDuration", 0, 1, type(uint256).max);
         __ERC20_init("Staked USDai", "sUSDai");
         __AccessControl_init();
         __Pausable_init();
@@ -98,7 +98,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
     function setTicket(IRedemptionTicket ticket_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(ticket_) == address(0)) revert AddressZero();
         VaultStorage storage $ = _s();
-        if (address($.ticket) != address(0)) revert ParameterInvalid("ticket", uint160(address(ticket_)));
+        if (address($.ticket) != address(0)) revert TicketAlreadySet(address($.ticket));
         $.ticket = ticket_;
         emit TicketUpdated(address(ticket_));
     }
@@ -155,7 +155,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         // One bond per request: a later bid must wait until the earlier one is revealed or swept,
         // or releasing the later bond would release the earlier one with it.
         if ($.bonds[requestId] != 0) revert BondAlreadyLocked(requestId);
-        r.shares -= uint88(shares);
+        r.shares -= uint88(shares); // safe: shares <= r.shares (checked above)
         $.bonds[requestId] = shares;
         $.queue.lockedBonds += 1;
         emit BondLocked(requestId, shares);
@@ -168,7 +168,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         if (bond == 0) return;
         delete $.bonds[requestId];
         $.queue.lockedBonds -= 1;
-        $.requests[requestId].shares += uint88(bond);
+        $.requests[requestId].shares += uint88(bond); // safe: the bond was taken from this uint88
         emit BondReleased(requestId, bond);
     }
 
@@ -180,7 +180,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         tipShares = Math.min(tipShares, bond);
         delete $.bonds[requestId];
         $.queue.lockedBonds -= 1;
-        $.lists[$.requests[requestId].controller].pending -= uint160(bond);
+        $.lists[$.requests[requestId].controller].pending -= uint160(bond); // safe: bond came from a uint88
         if ($.requests[requestId].shares == 0) _retire($, requestId);
         emit BondForfeited(requestId, bond - tipShares, keeper, tipShares);
         // Burned shares raise the price for every holder who stays.
@@ -213,7 +213,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         r.controller = to;
         seller.tickets -= 1;
         buyer.tickets += 1;
-        uint160 pending = uint160(r.shares + $.bonds[requestId]);
+        uint160 pending = uint160(r.shares + $.bonds[requestId]); // safe: both parts of one uint88 request
         $.lists[from].pending -= pending;
         $.lists[to].pending += pending;
         Claim memory c = $.claims[requestId];
@@ -240,7 +240,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         if (shares > pending) revert ReductionExceedsPending(requestId, shares, pending);
         remaining = pending - shares;
         if (remaining != 0 && remaining < $.minRequestShares) revert RedemptionTooSmall(remaining, $.minRequestShares);
-        r.shares = uint88(remaining);
+        r.shares = uint88(remaining); // safe: remaining < pending, read from the uint88
         $.lists[holder].pending -= uint160(shares);
         emit RedeemRequestReduced(requestId, holder, shares, remaining);
         if (remaining == 0) _retire($, requestId);
@@ -256,10 +256,11 @@ contract StakedUSDaiModule is StakedUSDaiBase {
 
     function _setRedemptionLimits(uint256 minRequestShares_, uint256 maxOpenRequests_) internal {
         if (maxOpenRequests_ == 0 || maxOpenRequests_ > type(uint16).max) {
-            revert ParameterInvalid("maxOpenRequests", maxOpenRequests_);
+            revert ParameterOutOfRange("maxOpenRequests", maxOpenRequests_, 1, type(uint16).max);
         }
-        if (minRequestShares_ > type(uint128).max) revert ParameterInvalid("minRequestShares", minRequestShares_);
+        if (minRequestShares_ > type(uint128).max) revert ParameterOutOfRange("minRequestShares", minRequestShares_, 0, type(uint128).max);
         VaultStorage storage $ = _s();
+        // safe: both checked above
         $.minRequestShares = uint128(minRequestShares_);
         $.maxOpenRequests = uint16(maxOpenRequests_);
         emit RedemptionLimitsUpdated(minRequestShares_, maxOpenRequests_);

@@ -328,7 +328,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
         if (feeRecipient_ == address(0)) revert AddressZero();
         USDaiStorage storage $ = _s();
         emit AdminFeeUpdated($.adminFeeBps, feeBps, feeRecipient_);
-        $.adminFeeBps = uint16(feeBps);
+        $.adminFeeBps = uint16(feeBps); // safe: at most MAX_ADMIN_FEE_BPS
         $.feeRecipient = feeRecipient_;
     }
 }

@@ -21,6 +21,18 @@ interface ICreditTerms {
         uint256 nonce; // any unused number of the borrower's choice; cancellable
     }
 
+    /// @notice Loan-book risk parameters (governance): checked by the credit policy, held by the book.
+    struct RiskParams {
+        uint256 maxLtvBps; // principal <= maxLtvBps x sum of appraisals (*default* 7000)
+        uint256 liquidationCostBps; // recovery value = appraisals x (1 - liquidationCostBps) (*default* 3000)
+        uint256 gracePeriod; // seconds a loan may run behind schedule (*default* 30 days)
+        uint256 staleHaircutBps; // what a stale appraisal loses on top (*default* 10000: it supports nothing)
+        uint256 maintenanceLtvBps; // above it (on the latest evidence) a loan is in margin call (*default* 8500; >= maxLtvBps)
+        uint256 curePeriod; // seconds a margin call may stay uncured (*default* 14 days; 1 to 90 days)
+        uint256 penaltyBps; // APR added on overdue installments (*default* 500; at most 5000)
+        uint256 recoveryPeriod; // a liquidation may close this long after default even if receipts are unsold (*default* 180 days; 30 days to 3 years)
+    }
+
     enum NonceState {
         Unused,
         Used,
@@ -37,6 +49,8 @@ interface ICreditTerms {
     error NonceCancelled(address borrower, uint256 nonce);
     /// @notice Thrown when a pledged asset class has no depreciation curve.
     error DepreciationCurveMissing(bytes32 assetClass);
+    /// @notice Thrown when risk parameter `name` (a `RiskParams` field) is outside `[min, max]`.
+    error RiskParamOutOfRange(string name, uint256 value, uint256 min, uint256 max);
     /// @notice Thrown when the balance after due date `period` would exceed `maxLtvBps` x the depreciated collateral.
     error DepreciationOutpacesSchedule(uint256 period, uint256 balance, uint256 maxBalance);
 }
@@ -87,6 +101,12 @@ interface ICreditPolicy is ICreditTerms {
         bytes32[] calldata classes,
         uint256[] calldata amounts
     ) external view;
+
+    /// @notice Reverts with `RiskParamOutOfRange` naming the first field of `risk` outside its bounds:
+    ///         LTVs, costs and haircut in (0, 100%] or [0, 100%], maintenance LTV at least the origination
+    ///         LTV, grace period at most `MAX_GRACE_PERIOD`, cure and recovery periods and the penalty rate
+    ///         within the policy's constants. The loan book calls it before storing new parameters.
+    function checkRiskParams(RiskParams calldata risk) external pure;
 
     /// @notice The EIP-712 digest a borrower signs for `terms`.
     function termsDigest(LoanTerms calldata terms) external view returns (bytes32);

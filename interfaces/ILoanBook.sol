@@ -31,18 +31,6 @@ interface ILoanBook is ICreditTerms {
         Closed
     }
 
-    /// @notice Loan-book risk parameters (governance).
-    struct RiskParams {
-        uint256 maxLtvBps; // principal <= maxLtvBps x sum of appraisals (*default* 7000)
-        uint256 liquidationCostBps; // recovery value = appraisals x (1 - liquidationCostBps) (*default* 3000)
-        uint256 gracePeriod; // seconds a loan may run behind schedule (*default* 30 days)
-        uint256 staleHaircutBps; // what a stale appraisal loses on top (*default* 10000: it supports nothing)
-        uint256 maintenanceLtvBps; // above it (on the latest evidence) a loan is in margin call (*default* 8500; >= maxLtvBps)
-        uint256 curePeriod; // seconds a margin call may stay uncured (*default* 14 days; 1 to 90 days)
-        uint256 penaltyBps; // APR added on overdue installments (*default* 500; at most 5000)
-        uint256 recoveryPeriod; // a liquidation may close this long after default even if receipts are unsold (*default* 180 days; 30 days to 3 years)
-    }
-
     struct Loan {
         uint256 stackId;
         address borrower;
@@ -95,8 +83,6 @@ interface ILoanBook is ICreditTerms {
     // up through `originateLoan`.
     /// @notice Thrown when an amount argument is zero.
     error AmountZero();
-    /// @notice Thrown when a risk parameter is out of range.
-    error RiskParamsInvalid();
     /// @notice Thrown when a caller other than the stack's curator originates for it.
     error StackCuratorOnly(uint256 stackId, address caller);
     /// @notice Thrown when the caller is not an approved curator.

@@ -68,8 +68,10 @@ interface IQEVAuction is IRedemptionPriority {
     error ProofInvalid(uint256 ticketId);
     /// @notice Thrown when a bid to reveal or sweep does not exist or is not sealed.
     error BidNotSealed(uint256 cycleId, uint256 ticketId);
-    /// @notice Thrown when the revealed commitment is not the committed one or (fee, blinding) does not open it.
-    error OpeningInvalid(uint256 ticketId);
+    /// @notice Thrown when the revealed commitment is not the one the bid committed to.
+    error CommitmentMismatch(uint256 ticketId);
+    /// @notice Thrown when (fee, blinding) does not open the bid's commitment, or the fee is above 10,000 bps.
+    error OpeningInvalid(uint256 ticketId, uint256 feeBps);
     /// @notice Thrown when a cycle is settled twice.
     error AlreadySettled(uint256 cycleId);
     /// @notice Thrown when sealed bids remain unswept at settlement.
@@ -84,8 +86,8 @@ interface IQEVAuction is IRedemptionPriority {
     error ChallengeInvalid(uint256 cycleId, uint256 ticketId, uint256 position);
     /// @notice Thrown when an address argument is zero.
     error AddressZero();
-    /// @notice Thrown when a parameter is out of range.
-    error ParameterInvalid(bytes32 name, uint256 value);
+    /// @notice Thrown when parameter `name` is outside `[min, max]` (bounds at the time of the call).
+    error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
 
     // ---------------------------------------------------------------- events
 

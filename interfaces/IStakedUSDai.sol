@@ -63,8 +63,10 @@ interface IStakedUSDaiTypes {
     error AddressZero();
     /// @notice Thrown when the registry has not been set and capital cannot move.
     error RegistryUnset();
-    /// @notice Thrown when an initializer parameter is out of range.
-    error ParameterInvalid(bytes32 name, uint256 value);
+    /// @notice Thrown when parameter `name` is outside `[min, max]`.
+    error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
+    /// @notice Thrown when the ticket contract is set a second time.
+    error TicketAlreadySet(address ticket);
     /// @notice Thrown when a caller other than the ticket contract calls its hook.
     error TicketOnly(address caller);
     /// @notice Thrown when requests are made before governance set the ticket contract.

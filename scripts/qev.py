@@ -16,10 +16,19 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 from eth_utils import is_hex_address
 
+from scripts._suite.abi import enum_name
 from scripts._suite.errors import format_value, one_line_errors, preflight
 from scripts._suite.manifest import manifest_option, resolve
 from scripts._suite.prompts import confirm_live
-from scripts._suite.qev import Opening, bid_tickets, make_bid, settle_in_batches, settlement_order, tier_for
+from scripts._suite.qev import (
+    Opening,
+    bid_status,
+    bid_tickets,
+    make_bid,
+    settle_in_batches,
+    settlement_order,
+    tier_for,
+)
 
 DEFAULT_OPENINGS = Path.home() / ".qev" / "openings"
 MAX_TIER = 13  # RangeProofLib.MAX_TIER: a bid proves f < 2^13
@@ -127,7 +136,8 @@ def reveal(account: Any, opening_path: Path, yes: bool) -> None:
 def sweep(account: Any, auction_address: str | None, cycle_id: int, yes: bool, manifest: Path | None = None) -> None:
     """Burn the bonds of every bid of CYCLE left unrevealed (keeper tip to you)."""
     auction = _auction(auction_address, manifest)
-    sealed = [t for t in bid_tickets(auction, cycle_id) if int(auction.bidOf(cycle_id, t).status) == 1]
+    sealed_status = bid_status(auction, "Sealed")
+    sealed = [t for t in bid_tickets(auction, cycle_id) if int(auction.bidOf(cycle_id, t).status) == sealed_status]
     if sealed:
         confirm_live(yes, f"{len(sealed)} sweeps")
     for ticket_id in sealed:
@@ -177,8 +187,9 @@ def status(auction_address: str | None, cycle_id: int, manifest: Path | None = N
         f"{r.bids} bids, {r.revealed} revealed ({r.eligible} at or above the {r.minFeeBps} bps reserve), "
         f"{r.swept} swept, {r.ranked} ranked, {'settled' if r.settled else 'not settled'}"
     )
-    names = ["none", "sealed", "revealed", "swept"]
+    revealed_status = bid_status(auction, "Revealed")
     for ticket_id in bid_tickets(auction, cycle_id):
         b = auction.bidOf(cycle_id, ticket_id)
-        fee = b.feeBps if int(b.status) == 2 else "-"
-        click.echo(f"ticket {ticket_id}: tier {b.tier}, {names[int(b.status)]}, fee {fee}, bond {b.bondShares}")
+        fee = b.feeBps if int(b.status) == revealed_status else "-"
+        status = enum_name(auction, "BidStatus", int(b.status)).lower()
+        click.echo(f"ticket {ticket_id}: tier {b.tier}, {status}, fee {fee}, bond {b.bondShares}")

@@ -5,7 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title AmortizationLib
 /// @notice Level-payment (annuity) schedules and per-second simple interest for FiLo loans.
-/// @dev Rounding, mirrored to the wei by `scripts/_suite/credit_reference.py`:
+/// @dev Rounding, mirrored to the wei by `scripts/_suite/credit_math.py`:
 ///      - interest is debt: rounded up (`accrue`);
 ///      - the per-period rate is a RAY (1e27) fraction rounded down, and `(1 + r)^n` is computed by
 ///        square-and-multiply with every product rounded down;

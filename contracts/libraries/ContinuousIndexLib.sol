@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
 /// @title ContinuousIndexLib
 /// @notice Continuous compounding for an earning index scaled by 1e12 (M^0's EXP_SCALED_ONE).
 library ContinuousIndexLib {
@@ -15,13 +17,13 @@ library ContinuousIndexLib {
     ///      any realistic rate and horizon, so the loop stays short).
     function grow(uint256 index, uint256 rateBps, uint256 elapsed) internal pure returns (uint256) {
         if (elapsed == 0 || rateBps == 0) return index;
-        uint256 x = (rateBps * elapsed * WAD) / (BPS * SECONDS_PER_YEAR);
+        uint256 x = Math.mulDiv(rateBps * elapsed, WAD, BPS * SECONDS_PER_YEAR);
         uint256 sum = WAD;
         uint256 term = WAD;
         for (uint256 k = 1; term != 0; ++k) {
-            term = (term * x) / (k * WAD);
+            term = Math.mulDiv(term, x, k * WAD);
             sum += term;
         }
-        return (index * sum) / WAD;
+        return Math.mulDiv(index, sum, WAD);
     }
 }

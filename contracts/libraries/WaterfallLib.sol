@@ -8,7 +8,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///         tranche (the curator's first-loss capital) and the curator's fee.
 /// @dev Rounding favours the senior tranche on interest (the fee is rounded down) and is neutral on
 ///      principal (the senior share is rounded down, the rest stays in the stack where junior capital
-///      absorbs any later loss first). Mirrored to the wei by `scripts/_suite/credit_reference.py`.
+///      absorbs any later loss first). Mirrored to the wei by `tests/reference/credit.py`.
 library WaterfallLib {
     uint256 internal constant BPS = 1e4;
 

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IWrappedM} from "../../interfaces/IWrappedM.sol";
 import {ContinuousIndexLib} from "../libraries/ContinuousIndexLib.sol";
@@ -16,6 +17,7 @@ import {ContinuousIndexLib} from "../libraries/ContinuousIndexLib.sol";
 ///      (0 for non-earners), so an earner costs no extra slot on transfers.
 contract LocalWrappedM is IWrappedM, IERC20Errors, Ownable {
     using ContinuousIndexLib for uint256;
+    using SafeCast for uint256;
 
     struct Account {
         uint128 balance;
@@ -43,7 +45,7 @@ contract LocalWrappedM is IWrappedM, IERC20Errors, Ownable {
     /// @notice The address allowed to mint and burn besides the owner (the local swap venue).
     address public minter;
     uint128 internal _latestIndex;
-    uint40 internal _latestUpdate;
+    uint40 internal _latestUpdate; // block timestamps fit 40 bits for 34,000 years
 
     constructor(address owner_, uint256 earnerRateBps) Ownable(owner_) {
         earnerRate = earnerRateBps;
@@ -139,7 +141,7 @@ contract LocalWrappedM is IWrappedM, IERC20Errors, Ownable {
 
     /// @inheritdoc IWrappedM
     function currentIndex() public view returns (uint128) {
-        return uint128(uint256(_latestIndex).grow(earnerRate, block.timestamp - _latestUpdate));
+        return uint256(_latestIndex).grow(earnerRate, block.timestamp - _latestUpdate).toUint128();
     }
 
     /// @inheritdoc IWrappedM
@@ -166,7 +168,7 @@ contract LocalWrappedM is IWrappedM, IERC20Errors, Ownable {
         yield = _accrued(a, index);
         a.lastIndex = index;
         if (yield == 0) return 0;
-        a.balance += uint128(yield);
+        a.balance += uint256(yield).toUint128();
         totalSupply += yield;
         emit Claimed(account, yield);
         emit Transfer(address(0), account, yield);
@@ -175,6 +177,7 @@ contract LocalWrappedM is IWrappedM, IERC20Errors, Ownable {
     function _accrued(Account memory a, uint256 index) internal pure returns (uint240) {
         if (a.lastIndex == 0) return 0;
         // Rounded down: an earner is never credited more than its index growth.
+        // safe: below 2^128 x index / lastIndex, far inside 240 bits
         return uint240((uint256(a.balance) * index) / a.lastIndex - a.balance);
     }
 
@@ -186,14 +189,14 @@ contract LocalWrappedM is IWrappedM, IERC20Errors, Ownable {
             Account storage a = _accounts[from];
             if (a.balance < amount) revert ERC20InsufficientBalance(from, a.balance, amount);
             unchecked {
-                a.balance -= uint128(amount);
+                a.balance -= uint128(amount); // safe: amount <= a.balance (checked above)
             }
         }
         if (to == address(0)) {
             totalSupply -= amount;
         } else {
             _claim(to);
-            _accounts[to].balance += uint128(amount);
+            _accounts[to].balance += amount.toUint128();
         }
         emit Transfer(from, to, amount);
     }

@@ -6,7 +6,7 @@ import {WaterfallLib} from "../libraries/WaterfallLib.sol";
 
 /// @title CreditMathHarness
 /// @notice Test-only: exposes the FiLo math libraries so that tests can run them against the Python
-///         reference (`scripts/_suite/credit_reference.py`) on the same inputs.
+///         reference (`scripts/_suite/credit_math.py`, `tests/reference/credit.py`) on the same inputs.
 contract CreditMathHarness {
     function accrue(uint256 principal, uint256 aprBps, uint256 elapsed) external pure returns (uint256) {
         return AmortizationLib.accrue(principal, aprBps, elapsed);

@@ -5,12 +5,13 @@ borrower (EIP-712 on the credit policy's domain) and originated."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ape import chain
+from ape import chain, project
 from eth_account.messages import encode_typed_data
 
+from scripts._suite.abi import struct, struct_abi
 from scripts._suite.deployment import DAY, USDAI, Suite
 
 ONE_YEAR = 365 * DAY
@@ -22,8 +23,22 @@ def mint_receipt(
     model: str = "NVIDIA H100 SXM5", now: int,
 ) -> int:
     """A custody receipt for `quantity` GPUs held for `owner`, insured for a year and appraised now."""
-    insurance = ("0x00000000000000000000000000000000000115e4", b"\x11" * 32, 2 * value_usdai, now + ONE_YEAR)
-    params = (b"\x0f" * 32, "GPU", model, quantity, b"\x5e" * 32, b"\x1e" * 32, insurance)
+    params = struct(
+        suite.caliber,
+        "MintParams",
+        facilityId=b"\x0f" * 32,
+        assetClass="GPU",
+        model=model,
+        quantity=quantity,
+        serialsRoot=b"\x5e" * 32,
+        legalDocHash=b"\x1e" * 32,
+        insurance={
+            "insurer": "0x00000000000000000000000000000000000115e4",
+            "policyHash": b"\x11" * 32,
+            "coverageUsdai": 2 * value_usdai,
+            "policyExpiry": now + ONE_YEAR,
+        },
+    )
     # Ids from events, not `return_value`: the bench runs anvil without step traces.
     minted = suite.caliber.mint(owner, params, sender=custodian)
     receipt_id = int(minted.events.filter(suite.caliber.ReceiptMinted)[0].id)
@@ -38,7 +53,10 @@ def open_stack(
     """A stack run by `curator` (already approved) with `junior_usdai` of first-loss capital; the
     curator must hold that much USDai."""
     registry = suite.registry
-    created = registry.createStack((max_senior, first_loss_bps, curator_fee_bps), sender=curator)
+    params = struct(
+        registry, "StackParams", maxSenior=max_senior, minFirstLossBps=first_loss_bps, curatorFeeBps=curator_fee_bps
+    )
+    created = registry.createStack(params, sender=curator)
     stack_id = int(created.events.filter(registry.StackCreated)[0].stackId)
     if junior_usdai:
         suite.usdai.approve(registry, junior_usdai, sender=curator)
@@ -50,18 +68,12 @@ def open_stack(
 
 DOMAIN_NAME = "GPU Yield Credit Policy"
 DOMAIN_VERSION = "1"
-TERMS_FIELDS = [
-    ("stackId", "uint256"),
-    ("borrower", "address"),
-    ("principal", "uint256"),
-    ("aprBps", "uint256"),
-    ("periods", "uint256"),
-    ("periodLength", "uint256"),
-    ("prepaymentFeeBps", "uint256"),
-    ("receiptIds", "uint256[]"),
-    ("deadline", "uint256"),
-    ("nonce", "uint256"),
-]
+
+
+def terms_fields() -> list[tuple[str, str]]:
+    """(name, type) of each `LoanTerms` field, in the compiled struct's order: the EIP-712 type. The
+    contract's LOAN_TERMS_TYPEHASH is checked against it (tests/unit/filo/test_consent.py)."""
+    return [(str(c["name"]), str(c["type"])) for c in struct_abi(project.LoanBook, "LoanTerms")["components"]]
 
 
 @dataclass(frozen=True)
@@ -79,19 +91,24 @@ class LoanTerms:
     deadline: int
     nonce: int
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The struct as the contracts take it."""
-        return (
-            self.stack_id, self.borrower, self.principal, self.apr_bps, self.periods, self.period_length,
-            self.prepayment_fee_bps, list(self.receipt_ids), self.deadline, self.nonce,
-        )
-
     def message(self) -> dict[str, Any]:
-        return dict(zip([name for name, _ in TERMS_FIELDS], self.as_tuple(), strict=True))
+        """The terms by their Solidity field names (`stack_id` is `stackId`)."""
+        values = {_camel(f.name): getattr(self, f.name) for f in fields(self)}
+        values["receiptIds"] = list(self.receipt_ids)
+        return values
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The struct as the contracts take it, placed by the compiled ABI (`ICreditTerms.LoanTerms`)."""
+        return struct(project.LoanBook, "LoanTerms", **self.message())
 
     def but(self, **changes: Any) -> LoanTerms:
         """The same terms with some fields changed (a curator's other terms, in tests)."""
         return replace(self, **changes)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def new_nonce() -> int:
@@ -109,7 +126,7 @@ def typed_data(policy_address: str, chain_id: int, terms: LoanTerms) -> dict[str
                 {"name": "chainId", "type": "uint256"},
                 {"name": "verifyingContract", "type": "address"},
             ],
-            "LoanTerms": [{"name": name, "type": kind} for name, kind in TERMS_FIELDS],
+            "LoanTerms": [{"name": name, "type": kind} for name, kind in terms_fields()],
         },
         "primaryType": "LoanTerms",
         "domain": {

@@ -10,6 +10,7 @@ the roles. Test fixtures, `scripts/deploy.py`, the demo and the benchmarks all c
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from ape import project
 from eth_utils import keccak
 
+from scripts._suite.abi import init_args
 from scripts._suite.build import ensure_fresh_build
 
 BPS = 10_000
@@ -67,23 +69,22 @@ class Params:
         default_factory=lambda: {"GPU": tuple(max(2_000, BPS - 200 * k) for k in range(41))}
     )
 
-    def stack_rules(self) -> tuple[int, int]:
-        """FiLoRegistry's StackRules tuple (minFirstLossBps, maxCuratorFeeBps)."""
-        return (self.filo_min_first_loss_bps, self.filo_max_curator_fee_bps)
+    def stack_rules(self) -> dict[str, int]:
+        """FiLoRegistry's StackRules, by field name (placed by the ABI: `scripts/_suite/abi.py`)."""
+        return {"minFirstLossBps": self.filo_min_first_loss_bps, "maxCuratorFeeBps": self.filo_max_curator_fee_bps}
 
-    def book_risk(self) -> tuple[int, ...]:
-        """LoanBook's RiskParams tuple (maxLtvBps, liquidationCostBps, gracePeriod, staleHaircutBps,
-        maintenanceLtvBps, curePeriod, penaltyBps, recoveryPeriod)."""
-        return (
-            self.filo_max_ltv_bps,
-            self.filo_liquidation_cost_bps,
-            self.filo_grace_period,
-            self.filo_stale_haircut_bps,
-            self.filo_maintenance_ltv_bps,
-            self.filo_cure_period,
-            self.filo_penalty_bps,
-            self.filo_recovery_period,
-        )
+    def book_risk(self) -> dict[str, int]:
+        """LoanBook's RiskParams, by field name."""
+        return {
+            "maxLtvBps": self.filo_max_ltv_bps,
+            "liquidationCostBps": self.filo_liquidation_cost_bps,
+            "gracePeriod": self.filo_grace_period,
+            "staleHaircutBps": self.filo_stale_haircut_bps,
+            "maintenanceLtvBps": self.filo_maintenance_ltv_bps,
+            "curePeriod": self.filo_cure_period,
+            "penaltyBps": self.filo_penalty_bps,
+            "recoveryPeriod": self.filo_recovery_period,
+        }
 
 
 def asset_class_key(asset_class: str) -> bytes:
@@ -190,13 +191,18 @@ class Suite:
 
 
 def deploy_proxy(
-    container: Any, deployer: Any, admin_owner: Any, init_args: list[Any], impl_args: tuple[Any, ...] = ()
+    container: Any,
+    deployer: Any,
+    admin_owner: Any,
+    init: Mapping[str, Any],
+    impl_args: tuple[Any, ...] = (),
+    init_abi: Any = None,
 ) -> tuple[Any, str, str]:
     """Deploys `container(*impl_args)` as an implementation and a TransparentUpgradeableProxy
-    initialized with `initialize(*init_args)`; returns (proxied instance, implementation address,
-    ProxyAdmin address)."""
+    initialized with `initialize(**init)` (arguments by name, placed by the ABI of `init_abi`, by default
+    `container`); returns (proxied instance, implementation address, ProxyAdmin address)."""
     implementation = container.deploy(*impl_args, sender=deployer)
-    data = implementation.initialize.encode_input(*init_args)
+    data = implementation.initialize.encode_input(*init_args(init_abi or container, **init))
     proxy = project.SuiteProxy.deploy(implementation.address, admin_owner, data, sender=deployer)
     admin_slot = int("b53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103", 16)
     raw = deployer.provider.get_storage(proxy.address, admin_slot)
@@ -204,14 +210,14 @@ def deploy_proxy(
     return container.at(proxy.address), implementation.address, proxy_admin
 
 
-def deploy_vault(
-    deployer: Any, admin_owner: Any, init_args: list[Any]
-) -> tuple[Any, str, str, str]:
+def deploy_vault(deployer: Any, admin_owner: Any, init: Mapping[str, Any]) -> tuple[Any, str, str, str]:
     """sUSDai: its module (the less frequent entry points, run by delegatecall), then the vault
-    implementation bound to it, behind a proxy. Returns (vault, implementation, ProxyAdmin, module)."""
+    implementation bound to it, behind a proxy. Returns (vault, implementation, ProxyAdmin, module).
+    The initializer runs in the module, whose ABI names its arguments (the vault's stub leaves them
+    unnamed; `tests/unit/scripts/test_abi.py` checks that both take the same types)."""
     module = project.StakedUSDaiModule.deploy(sender=deployer)
     vault, implementation, proxy_admin = deploy_proxy(
-        project.StakedUSDai, deployer, admin_owner, init_args, impl_args=(module,)
+        project.StakedUSDai, deployer, admin_owner, init, impl_args=(module,), init_abi=project.StakedUSDaiModule
     )
     return vault, implementation, proxy_admin, module.address
 
@@ -262,7 +268,15 @@ def deploy_suite(
         project.USDai,
         deployer,
         governance,
-        [deployer, wm, adapter, [usdc, usdt], params.usdai_supply_cap, params.usdai_admin_fee_bps, governance],
+        {
+            "admin": deployer,
+            "wM": wm,
+            "adapter": adapter,
+            "tokens": [usdc, usdt],
+            "cap": params.usdai_supply_cap,
+            "feeBps": params.usdai_admin_fee_bps,
+            "feeRecipient": governance,
+        },
     )
     if network.local:
         wm.startEarningFor(usdai, sender=deployer)
@@ -271,51 +285,60 @@ def deploy_suite(
     vault, suite_impls["sUSDai"], admins["sUSDai"], suite_impls["sUSDaiModule"] = deploy_vault(
         deployer,
         governance,
-        [
-            deployer,
-            usdai,
-            genesis,
-            params.cycle_duration,
-            params.min_request_shares,
-            params.max_open_requests,
-            params.vault_supply_cap,
-        ],
+        {
+            "admin": deployer,
+            "usdai": usdai,
+            "genesis": genesis,
+            "cycleDuration": params.cycle_duration,
+            "minRequestShares": params.min_request_shares,
+            "maxOpenRequests": params.max_open_requests,
+            "supplyCap": params.vault_supply_cap,
+        },
     )
     # Redemption tickets: the ERC-721 face of the vault's requests.
     ticket, suite_impls["RedemptionTicket"], admins["RedemptionTicket"] = deploy_proxy(
-        project.RedemptionTicket, deployer, governance, [], impl_args=(vault,)
+        project.RedemptionTicket, deployer, governance, {}, impl_args=(vault,)
     )
     vault.setTicket(ticket, sender=deployer)
     auction, suite_impls["QEVAuction"], admins["QEVAuction"] = deploy_proxy(
         project.QEVAuction,
         deployer,
         governance,
-        [
-            deployer,
-            vault,
-            params.qev_bid_window,
-            params.qev_reveal_window,
-            params.qev_max_bids,
-            params.qev_keeper_tip_bps,
-        ],
+        {
+            "admin": deployer,
+            "vault": vault,
+            "bidWindow": params.qev_bid_window,
+            "revealWindow": params.qev_reveal_window,
+            "maxBids": params.qev_max_bids,
+            "keeperTipBps": params.qev_keeper_tip_bps,
+        },
     )
     if params.qev_min_fee_bps != auction.minFeeBps():
         auction.setMinFee(params.qev_min_fee_bps, sender=deployer)
     vault.setAuction(auction, sender=deployer)
 
     caliber, suite_impls["CaliberReceipt"], admins["CaliberReceipt"] = deploy_proxy(
-        project.CaliberReceipt, deployer, governance, [deployer, params.caliber_max_appraisal_age]
+        project.CaliberReceipt,
+        deployer,
+        governance,
+        {"admin": deployer, "maxAppraisalAge": params.caliber_max_appraisal_age},
     )
     # The FiLo ledger (holds every USDai of the credit side) and the loan book (loans and receipts).
     registry, suite_impls["FiLoRegistry"], admins["FiLoRegistry"] = deploy_proxy(
-        project.FiLoRegistry, deployer, governance, [deployer, usdai, vault, params.stack_rules()]
+        project.FiLoRegistry,
+        deployer,
+        governance,
+        {"admin": deployer, "usdai": usdai, "vault": vault, "rules": params.stack_rules()},
     )
     # Borrower consent and depreciation curves: checked by the credit policy for the loan book.
     policy, suite_impls["CreditPolicy"], admins["CreditPolicy"] = deploy_proxy(
-        project.CreditPolicy, deployer, governance, [deployer]
+        project.CreditPolicy, deployer, governance, {"admin": deployer}
     )
     loan_book, suite_impls["LoanBook"], admins["LoanBook"] = deploy_proxy(
-        project.LoanBook, deployer, governance, [deployer, registry, caliber, policy, params.book_risk()]
+        project.LoanBook,
+        deployer,
+        governance,
+        {"admin": deployer, "ledger": registry, "caliber": caliber, "policy": policy, "risk": params.book_risk()},
     )
     policy.setLoanBook(loan_book, sender=deployer)
     for asset_class, curve in params.depreciation_curves.items():

@@ -20,7 +20,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 from scripts._suite.credit import LoanTerms, new_nonce, sign_terms, typed_data
-from scripts._suite.credit_reference import accrue, level_payment, schedule
+from scripts._suite.credit_math import accrue, level_payment, schedule
 from scripts._suite.report import fmt_units
 
 USDAI = 10**18

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts._suite.abi import enum_value
 from zk import commit, context, prove, random_blinding
 
 
@@ -78,6 +79,11 @@ def place_bid(auction: Any, vault: Any, bidder: Any, ticket_id: int, fee_bps: in
     return opening, receipt
 
 
+def bid_status(auction: Any, member: str) -> int:
+    """The number of `IQEVAuction.BidStatus.<member>` (from the compiled ABI and its source)."""
+    return enum_value(auction, "BidStatus", member)
+
+
 def reveal_bid(auction: Any, opening: Opening, sender: Any) -> Any:
     return auction.reveal(opening.ticket_id, list(opening.commitment), opening.fee_bps, opening.blinding, sender=sender)
 
@@ -86,10 +92,11 @@ def settlement_order(auction: Any, cycle_id: int, ticket_ids: list[int]) -> list
     """The eligible revealed bids among `ticket_ids` (fee at or above the round's reserve), sorted as
     settlement requires: fee descending, then ticket (request) order."""
     reserve = int(auction.roundOf(cycle_id).minFeeBps)
+    revealed_status = bid_status(auction, "Revealed")
     revealed = []
     for ticket_id in ticket_ids:
         bid = auction.bidOf(cycle_id, ticket_id)
-        if int(bid.status) == 2 and int(bid.feeBps) >= reserve:  # BidStatus.Revealed
+        if int(bid.status) == revealed_status and int(bid.feeBps) >= reserve:
             revealed.append((int(bid.feeBps), ticket_id))
     return [ticket for _, ticket in sorted(revealed, key=lambda item: (-item[0], item[1]))]
 

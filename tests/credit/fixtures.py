@@ -15,23 +15,44 @@ from typing import Any
 import pytest
 from ape import chain, project
 
+from scripts._suite.abi import enum_members, struct, struct_fields
 from scripts._suite.credit import LoanTerms, build_terms, sign_terms
-from scripts._suite.deployment import DAY, USDAI, asset_class_key
+from scripts._suite.deployment import DAY, USDAI, Params, asset_class_key
 from tests.support import strict_reverts
 
 YEAR = 365 * DAY
 MONTH = 30 * DAY
 
-# FiLoRegistry.StackRules(minFirstLossBps, maxCuratorFeeBps) and LoanBook.RiskParams(maxLtvBps,
-# liquidationCostBps, gracePeriod, staleHaircutBps, maintenanceLtvBps, curePeriod, penaltyBps,
-# recoveryPeriod) as the launch sets them.
-STACK_RULES = (1000, 2000)
-RISK_DEFAULTS = (7000, 3000, 30 * DAY, 10_000, 8500, 14 * DAY, 500, 180 * DAY)
+# FiLoRegistry.StackRules and LoanBook.RiskParams as the launch sets them, by field name (the ABI
+# places them: `risk_params`, `stack_rules`).
+STACK_RULES_DEFAULTS = Params().stack_rules()
+RISK_DEFAULTS = Params().book_risk()
 # The credit unit tests run loans for months without re-appraising, as revision 1 did: there a stale
 # appraisal costs nothing (staleHaircutBps 0), and late payments pay no penalty (penaltyBps 0), so that
 # their amounts are the schedule's. Stale appraisals and penalties at the launch defaults have their own
 # tests (tests/unit/filo/test_valuation.py, test_penalty.py, tests/integration/test_nav_attacks.py).
-RISK_NO_STALE_HAIRCUT = (7000, 3000, 30 * DAY, 0, 8500, 14 * DAY, 0, 180 * DAY)
+RISK_NO_STALE_HAIRCUT = {**RISK_DEFAULTS, "staleHaircutBps": 0, "penaltyBps": 0}
+
+
+def risk_params(base: dict[str, int] | None = None, **fields: int) -> tuple[int, ...]:
+    """LoanBook.RiskParams as the ABI orders it: `base` (default: the launch's) with `fields` changed."""
+    return struct(project.LoanBook, "RiskParams", **{**(base or RISK_DEFAULTS), **fields})
+
+
+def current_risk(book: Any) -> dict[str, int]:
+    """The book's risk parameters by field name."""
+    return dict(zip(struct_fields(project.LoanBook, "RiskParams"), book.riskParams(), strict=True))
+
+
+def set_risk(book: Any, governance: Any, **fields: int) -> None:
+    """Changes some of the book's risk parameters (by name), keeping the others."""
+    book.setRiskParams(risk_params(current_risk(book), **fields), sender=governance)
+
+
+def stack_rules(**fields: int) -> tuple[int, ...]:
+    """FiLoRegistry.StackRules as the ABI orders it, the launch's with `fields` changed."""
+    return struct(project.FiLoRegistry, "StackRules", **{**STACK_RULES_DEFAULTS, **fields})
+
 # The unit tests' receipts are of class "GPU"; their schedules are not bound by depreciation (a flat
 # curve) unless a test sets one (tests/unit/filo/test_depreciation.py).
 GPU_CLASS = asset_class_key("GPU")
@@ -39,8 +60,15 @@ FLAT_CURVE = [10_000]
 MAX_APPRAISAL_AGE = 90 * DAY
 
 # LoanStatus / receipt Status as the contracts number them.
-LOAN_ACTIVE, LOAN_REPAID, LOAN_DEFAULTED, LOAN_CLOSED = 1, 2, 3, 4
-R_NONE, R_ACTIVE, R_PLEDGED, R_LIQUIDATING, R_LIQUIDATED, R_RELEASED = range(6)
+# Enum values from the declaring sources (the ABI carries only the enum's name).
+_LOAN = enum_members("ILoanBook", "LoanStatus")
+LOAN_ACTIVE, LOAN_REPAID, LOAN_DEFAULTED, LOAN_CLOSED = (
+    _LOAN.index(m) for m in ("Active", "Repaid", "Defaulted", "Closed")
+)
+_RECEIPT = enum_members("ICaliberReceipt", "Status")
+R_NONE, R_ACTIVE, R_PLEDGED, R_LIQUIDATING, R_LIQUIDATED, R_RELEASED = (
+    _RECEIPT.index(m) for m in ("None", "Active", "Pledged", "Liquidating", "Liquidated", "Released")
+)
 
 
 # ---------------------------------------------------------------- time
@@ -118,7 +146,7 @@ def credit(
     registry.setVault(vault_account, sender=governance)
     registry.setCuratorApproval(curator, True, sender=governance)
     registry.setCuratorApproval(curator2, True, sender=governance)
-    book.setRiskParams(RISK_NO_STALE_HAIRCUT, sender=governance)
+    book.setRiskParams(risk_params(RISK_NO_STALE_HAIRCUT), sender=governance)
     project.CreditPolicy.at(book.policy()).setDepreciationCurve(GPU_CLASS, FLAT_CURVE, sender=governance)
     for owner in (borrower, borrower2):
         caliber.setApprovalForAll(book, True, sender=owner)
@@ -353,9 +381,12 @@ __all__ = [
     "USDAI",
     "RISK_DEFAULTS",
     "RISK_NO_STALE_HAIRCUT",
+    "risk_params",
+    "current_risk",
+    "set_risk",
+    "stack_rules",
     "GPU_CLASS",
     "FLAT_CURVE",
-    "STACK_RULES",
     "MAX_APPRAISAL_AGE",
     "LOAN_ACTIVE",
     "LOAN_REPAID",

@@ -3,7 +3,6 @@ loss; isolation of two stacks."""
 
 from ape import chain
 
-from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import *  # noqa: F401,F403
 from tests.credit.fixtures import (
     DAY,
@@ -15,6 +14,7 @@ from tests.credit.fixtures import (
     strict_reverts,
     travel,
 )
+from tests.reference import credit as ref
 
 PRINCIPAL = 700_000 * USDAI
 APR = 1200

@@ -5,7 +5,7 @@ re-amortization, prepayment fees and penalty interest, re-appraisals that open m
 prepaying or pledging more receipts, casualties and insurance payouts, defaults (behind schedule or an
 uncured margin call), recoveries, liquidations once the hardware is sold, junior withdrawals and sweeps
 over two stacks. After every step the ledger and the loan book are compared with the Python model
-(`scripts/_suite/credit_reference.py`), which recomputes the senior NAV independently, and:
+(`scripts/_suite/tests/reference/credit.py`), which recomputes the senior NAV independently, and:
 - invariant 4: per stack, senior loss > 0 only when junior capital is 0; sum of stack senior principal ==
   allocated - returned - realised losses; each stack's money stays its own (registry balance == the
   sum of per-stack books + open recoveries + claimables);
@@ -27,7 +27,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import *  # noqa: F401,F403
 from tests.credit.fixtures import (
     DAY,
@@ -37,11 +36,13 @@ from tests.credit.fixtures import (
     RISK_NO_STALE_HAIRCUT,
     USDAI,
     now,
+    risk_params,
     strict_reverts,
 )
+from tests.reference import credit as ref
 
 PENALTY_BPS = 500
-RECOVERY_PERIOD = RISK_NO_STALE_HAIRCUT[7]
+RECOVERY_PERIOD = RISK_NO_STALE_HAIRCUT["recoveryPeriod"]
 # Stack 1 charges a prepayment fee, stack 2 none.
 FEES = {1: 200, 2: 0}
 
@@ -72,9 +73,7 @@ def test_filo_invariants(
         "default": 0, "liquidation": 0, "senior loss": 0, "repay": 0, "prepay": 0, "margin call": 0,
         "cure": 0, "insurance": 0,
     }
-    risk = list(RISK_NO_STALE_HAIRCUT)
-    risk[6] = PENALTY_BPS
-    book.setRiskParams(tuple(risk), sender=governance)
+    book.setRiskParams(risk_params(RISK_NO_STALE_HAIRCUT, penaltyBps=PENALTY_BPS), sender=governance)
     # A payer with a standing approval and a large balance serves repayments and recoveries.
     fund_usdai(keeper, 10**8 * USDAI)
     usdai.approve(registry, 2**256 - 1, sender=keeper)

@@ -36,9 +36,9 @@ from hypothesis.stateful import (
 
 from scripts._suite.credit import mint_receipt, open_stack, originate
 from scripts._suite.deployment import DAY, USDAI
+from tests.reference.shares import VIRTUAL
 from tests.support import strict_reverts
 
-VIRTUAL = 10**6
 WM_UNIT = 10**6
 MONTH = 30 * DAY
 ACTIVE, REPAID, DEFAULTED, CLOSED = 1, 2, 3, 4

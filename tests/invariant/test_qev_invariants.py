@@ -50,14 +50,13 @@ from web3.logs import DISCARD
 
 from scripts._suite.deployment import DEAD, USDAI
 from scripts._suite.qev import make_bid
+from tests.reference.shares import fill
 from tests.unit.qev.helpers import (
     BPS,
-    VIRTUAL,
     assert_call_reverts,
     bond_for,
     cache_test_accounts,
     call_revert_data,
-    fee_for,
 )
 from zk import FeeOutOfRange, N, commit, context, prove, verify
 from zk.rangeproof import SystemScalarSource, prove_bits, split_blinding
@@ -596,16 +595,10 @@ class QEVMachine(RuleBasedStateMachine):
             if r is None or r.deleted or r.closed:
                 return served_
             if r.shares:
-                affordable = p[0] * (p[2] + VIRTUAL) // (p[1] + VIRTUAL)
-                if fee:
-                    affordable = affordable * BPS // (BPS - min(fee, BPS - 1))
-                shares = min(r.shares, affordable)
+                # Nothing served: no liquidity for a share, or the fee would take the whole part.
+                shares, fee_shares, assets = fill(r.shares, fee, p[0], p[1], p[2])
                 if shares == 0:
                     return starved
-                fee_shares = fee_for(shares, fee)
-                if fee_shares == shares and shares != r.shares:
-                    return starved  # the fee would take the whole part: not served
-                assets = (shares - fee_shares) * (p[1] + VIRTUAL) // (p[2] + VIRTUAL)
                 p[0] -= assets
                 p[1] -= assets
                 p[2] -= shares

@@ -44,7 +44,7 @@ import time
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from ape import chain
+from ape import chain, project
 from eth_abi import decode, encode
 from eth_utils import keccak
 from hypothesis import settings
@@ -58,9 +58,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from scripts._suite.abi import raw_events
 from scripts._suite.deployment import DAY, USDAI
+from tests.reference.shares import VIRTUAL, fill, to_assets_down, to_assets_up, to_shares_down
 
-VIRTUAL = 10**6  # StakedUSDai.VIRTUAL
 GAS = 3_000_000
 HOLDING = 1_000_000 * USDAI  # USDai each actor starts with
 USERS = 3
@@ -125,35 +126,11 @@ class Rpc:
         return receipt
 
 
-def _events(
-    receipt: dict[str, Any], address: str, signature: str, indexed: tuple[int, ...]
-) -> list[tuple[Any, ...]]:
-    """The arguments of each `signature` event that `address` emitted, in declaration order;
-    `indexed` lists the positions of the indexed arguments."""
-    topic = "0x" + keccak(text=signature).hex()
-    types = _types(signature)
-    found = []
-    for log in receipt["logs"]:
-        if log["address"].lower() != address or log["topics"][0] != topic:
-            continue
-        topics = iter(log["topics"][1:])
-        data = iter(
-            decode([t for i, t in enumerate(types) if i not in indexed], bytes.fromhex(log["data"][2:]))
-        )
-        found.append(
-            tuple(
-                decode([t], bytes.fromhex(next(topics)[2:]))[0] if i in indexed else next(data)
-                for i, t in enumerate(types)
-            )
-        )
-    return found
-
-
-DEPOSIT = "Deposit(address,address,uint256,uint256)"
-REDEEM_REQUEST = "RedeemRequest(address,address,uint256,address,uint256)"
-SERVICED = "RedemptionServiced(uint256,address,uint256,uint256,uint256)"
-WITHDRAW = "Withdraw(address,address,address,uint256,uint256)"
-HARVESTED = "BaseYieldHarvested(address,uint256,uint256,uint256)"
+def _events(receipt: dict[str, Any], address: str, name: str) -> list[tuple[Any, ...]]:
+    """The arguments of each `name` event that `address` emitted, in declaration order (signature and
+    indexed positions from the compiled ABI of USDai and sUSDai)."""
+    container = project.USDai if name == "BaseYieldHarvested" else project.StakedUSDai
+    return raw_events(receipt, address, container, name)
 
 
 class Env:
@@ -306,16 +283,16 @@ class VaultMachine(RuleBasedStateMachine):
     def deposit(self, i: int, value: int, mint: bool) -> None:
         e = self.env
         if mint:
-            shares, assets = value, -(-value * (self.assets + VIRTUAL) // (self.supply + VIRTUAL))
+            shares, assets = value, to_assets_up(value, self.assets, self.supply)
             if assets > self.cash[i]:
                 return
             receipt = self.send(e.users[i], e.vault, "mint(uint256,address)", shares, e.users[i])
         else:
-            assets, shares = value, value * (self.supply + VIRTUAL) // (self.assets + VIRTUAL)
+            assets, shares = value, to_shares_down(value, self.assets, self.supply)
             if shares == 0 or assets > self.cash[i]:
                 return  # no share: reverts AmountZero (unit-tested)
             receipt = self.send(e.users[i], e.vault, "deposit(uint256,address)", assets, e.users[i])
-        assert _events(receipt, e.vault, DEPOSIT, (0, 1)) == [(e.users[i], e.users[i], assets, shares)]
+        assert _events(receipt, e.vault, "Deposit") == [(e.users[i], e.users[i], assets, shares)]
         self.shares[i] += shares
         self.fair[i] += assets
         self.ops += 1
@@ -367,7 +344,7 @@ class VaultMachine(RuleBasedStateMachine):
             e.users[controller],
             e.users[owner],
         )
-        assert _events(receipt, e.vault, REDEEM_REQUEST, (0, 1, 2)) == [
+        assert _events(receipt, e.vault, "RedeemRequest") == [
             (e.users[controller], e.users[owner], self.next_id, e.users[caller], shares)
         ]
         self.move_value(owner, controller, shares)
@@ -397,7 +374,7 @@ class VaultMachine(RuleBasedStateMachine):
         e = self.env
         before = self.balance
         receipt = self.send(e.keeper, e.usdai, "harvestBaseYield()")
-        events = _events(receipt, e.usdai, HARVESTED, (0,))
+        events = _events(receipt, e.usdai, "BaseYieldHarvested")
         harvested = events[0][2] if events else 0
         self.share_out(harvested)
         self.ops += 1
@@ -423,11 +400,9 @@ class VaultMachine(RuleBasedStateMachine):
             if request is None:
                 continue
             controller, pending, _ = request
-            affordable = liquidity * (supply + VIRTUAL) // (nav + VIRTUAL)
-            shares = min(pending, affordable)
+            shares, _, assets = fill(pending, 0, liquidity, nav, supply)
             if shares == 0:
                 break
-            assets = shares * (nav + VIRTUAL) // (supply + VIRTUAL)
             liquidity, nav, supply = liquidity - assets, nav - assets, supply - shares
             events.append((request_id, self.env.users[controller], shares, assets, 0))
             if shares < pending:
@@ -438,7 +413,7 @@ class VaultMachine(RuleBasedStateMachine):
     def service(self, max_requests: int) -> None:
         e = self.env
         receipt = self.send(e.keeper, e.vault, "serviceRedemptions(uint256)", max_requests)
-        got = _events(receipt, e.vault, SERVICED, (0, 1))
+        got = _events(receipt, e.vault, "RedemptionServiced")
         cycle = self.current_cycle()
         assert got == self.predict_service(max_requests, cycle)
         for request_id, controller, shares, assets, _ in got:
@@ -488,7 +463,7 @@ class VaultMachine(RuleBasedStateMachine):
             signature, amount_ = "redeem(uint256,address,address)", shares
         shares, assets = self._draw(i, withdraw, amount_)
         receipt = self.send(e.users[caller], e.vault, signature, amount_, e.users[receiver], e.users[i])
-        assert _events(receipt, e.vault, WITHDRAW, (0, 1, 2)) == [
+        assert _events(receipt, e.vault, "Withdraw") == [
             (e.users[caller], e.users[receiver], e.users[i], assets, shares)
         ]
         self.claimed[i] += assets  # the controller's value, wherever it sent it
@@ -639,7 +614,7 @@ class VaultMachine(RuleBasedStateMachine):
     def rounding_favours_the_vault(self) -> None:
         # Computed from the same inputs the vault's convertToAssets uses (checked against it in
         # tests/unit/vault/test_deposit.py).
-        paid_out = self.supply * (self.assets + VIRTUAL) // (self.supply + VIRTUAL)
+        paid_out = to_assets_down(self.supply, self.assets, self.supply)
         assert paid_out <= self.assets + (VIRTUAL if self.assets < self.supply else 0)
 
 

@@ -10,6 +10,7 @@ from tests.credit.fixtures import (
     R_LIQUIDATED,
     R_LIQUIDATING,
     USDAI,
+    set_risk,
     strict_reverts,
     travel,
 )
@@ -204,9 +205,7 @@ def test_close_liquidation__penalty_interest_paid_before_surplus(
     alice, borrower, book, governance,
 ):
     """Defaulting does not wipe penalty interest: recoveries pay it before the borrower's surplus."""
-    risk = list(book.riskParams())
-    risk[6] = 500
-    book.setRiskParams(tuple(risk), sender=governance)
+    set_risk(book, governance, penaltyBps=500)
     rid = make_receipt(2_000_000 * USDAI)
     loan_id = originate(make_stack(), receipts=[rid])
     travel(MONTH + GRACE + 1)

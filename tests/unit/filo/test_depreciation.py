@@ -1,15 +1,15 @@
 """Depreciation-aware schedules (docs/DECISIONS.md, "Credit a borrower agreed to"): governance sets a residual-value curve per asset
 class; origination refuses a schedule whose balance after any due date exceeds `maxLtvBps` x the
-depreciated collateral. Differential against `credit_reference.depreciation_breach`."""
+depreciated collateral. Differential against `ref.depreciation_breach`."""
 
 import os
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scripts._suite import credit_reference as ref
 from scripts._suite.deployment import asset_class_key
 from tests.credit.fixtures import DAY, MONTH, USDAI, strict_reverts
+from tests.reference import credit as ref
 
 # 10% of the appraisal a month, down to a 10% floor.
 STEEP = [max(1_000, 10_000 - 1_000 * k) for k in range(11)]

@@ -1,5 +1,5 @@
 """Differential: one loan driven through the loan book and through the Python reference
-(`credit_reference.BookLoan`) on the same random payments and dates; interest, penalty interest,
+(`ref.BookLoan`) on the same random payments and dates; interest, penalty interest,
 scheduled and prepaid principal, prepayment fees, re-amortization and the schedule cursor must agree to
 the wei after every payment."""
 
@@ -9,10 +9,10 @@ from ape import chain
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from scripts._suite import credit_reference as ref
-from tests.credit.fixtures import DAY, LOAN_REPAID, MONTH, RISK_DEFAULTS, USDAI, now, travel
+from tests.credit.fixtures import DAY, LOAN_REPAID, MONTH, RISK_DEFAULTS, USDAI, now, set_risk, travel
+from tests.reference import credit as ref
 
-PENALTY_BPS = RISK_DEFAULTS[6]
+PENALTY_BPS = RISK_DEFAULTS["penaltyBps"]
 # Each example opens a stack and a loan and makes up to six payments (about 40 transactions): eight
 # examples in the ci and dev profiles keep the suite's time; `deep` runs its own count.
 EXAMPLES = settings.default.max_examples if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else 8
@@ -53,9 +53,7 @@ def test_loan__payments_match_reference(
     book, registry, governance, curator, borrower, make_stack, originate, fund_usdai, usdai,
     principal, apr, periods, length, fee_bps, plan,
 ):
-    risk = list(book.riskParams())
-    risk[6] = PENALTY_BPS
-    book.setRiskParams(tuple(risk), sender=governance)
+    set_risk(book, governance, penaltyBps=PENALTY_BPS)
     stack_id = make_stack()
     book.setPrepaymentFee(stack_id, fee_bps, sender=curator)
     loan_id = originate(stack_id, principal=principal, apr_bps=apr, periods=periods, period_length=length)

@@ -4,7 +4,7 @@ loan defaulted."""
 
 from ape import chain
 
-from tests.credit.fixtures import DAY, LOAN_DEFAULTED, USDAI, now, strict_reverts
+from tests.credit.fixtures import DAY, LOAN_DEFAULTED, USDAI, now, set_risk, strict_reverts
 
 CURE = 14 * DAY
 
@@ -109,9 +109,7 @@ def test_stale_appraisal__haircuts_value_but_opens_no_margin_call(
     """Only evidence opens a margin call: an appraisal growing old is haircut (default 100%) in the
     carrying value, but the loan's LTV stays on the last appraisal (a paying borrower is not defaulted
     because an appraiser was late)."""
-    risk = list(book.riskParams())
-    risk[3] = 10_000  # the launch's stale haircut
-    book.setRiskParams(tuple(risk), sender=governance)
+    set_risk(book, governance, staleHaircutBps=10_000)  # the launch's stale haircut
     rid = make_receipt(appraise=False)
     caliber.appraise(rid, 1_000_000 * USDAI, now() - 89 * DAY, sender=appraiser)
     loan_id = originate(make_stack(), receipts=[rid])

@@ -1,13 +1,13 @@
 """Differential tests: AmortizationLib / WaterfallLib (through CreditMathHarness) against the Python
-reference `scripts/_suite/credit_reference.py` on the same Hypothesis inputs; they must agree to the wei."""
+reference `scripts/_suite/tests/reference/credit.py` on the same Hypothesis inputs; they must agree to the wei."""
 
 import math
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import DAY, MONTH, USDAI
+from tests.reference import credit as ref
 
 principals = st.integers(min_value=1, max_value=10**12 * USDAI)
 aprs = st.integers(min_value=0, max_value=10_000)

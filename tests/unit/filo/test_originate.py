@@ -1,6 +1,5 @@
 """originateLoan: the happy path and every check, each with its exact error."""
 
-from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import (
     DAY,
     LOAN_ACTIVE,
@@ -11,6 +10,7 @@ from tests.credit.fixtures import (
     strict_reverts,
     travel,
 )
+from tests.reference import credit as ref
 from tests.support import assert_call_reverts
 
 

@@ -2,8 +2,8 @@
 
 from ape import chain
 
-from scripts._suite import credit_reference as ref
 from tests.credit.fixtures import LOAN_REPAID, MONTH, R_ACTIVE, USDAI, now, strict_reverts, travel
+from tests.reference import credit as ref
 
 
 def _pay(registry, book, usdai, fund_usdai, payer, loan_id, amount):

@@ -4,10 +4,11 @@ from ape import project
 
 from tests.credit.fixtures import (
     DAY,
-    RISK_DEFAULTS,
     RISK_NO_STALE_HAIRCUT,
-    STACK_RULES,
     USDAI,
+    current_risk,
+    risk_params,
+    stack_rules,
     strict_reverts,
 )
 
@@ -66,43 +67,58 @@ def test_set_vault__without_admin__reverts(registry, alice):
 
 
 def test_set_stack_rules__admin__updates(registry, governance):
-    tx = registry.setStackRules((1200, 1000), sender=governance)
-    assert tuple(registry.stackRules()) == (1200, 1000)
+    new = stack_rules(minFirstLossBps=1200, maxCuratorFeeBps=1000)
+    tx = registry.setStackRules(new, sender=governance)
+    assert tuple(registry.stackRules()) == new
     event = tx.events.filter(registry.StackRulesUpdated)[0]
-    assert (tuple(event.previous), tuple(event.current)) == (STACK_RULES, (1200, 1000))
+    assert (tuple(event.previous), tuple(event.current)) == (stack_rules(), new)
 
 
 def test_set_stack_rules__out_of_range__reverts(registry, governance):
     with strict_reverts(registry.StackRulesInvalid, minFirstLossBps=10_001, maxCuratorFeeBps=2000):
-        registry.setStackRules((10_001, 2000), sender=governance)
+        registry.setStackRules(stack_rules(minFirstLossBps=10_001), sender=governance)
 
 
 def test_set_risk_params__book_admin__updates(book, governance):
-    params = (6000, 2500, 15 * DAY, 5000, 8000, 7 * DAY, 800, 90 * DAY)
-    book.setRiskParams(params, sender=governance)
-    assert tuple(book.riskParams()) == params
+    new = {
+        "maxLtvBps": 6000,
+        "liquidationCostBps": 2500,
+        "gracePeriod": 15 * DAY,
+        "staleHaircutBps": 5000,
+        "maintenanceLtvBps": 8000,
+        "curePeriod": 7 * DAY,
+        "penaltyBps": 800,
+        "recoveryPeriod": 90 * DAY,
+    }
+    book.setRiskParams(risk_params(new), sender=governance)
+    assert current_risk(book) == new
 
 
-def test_set_risk_params__out_of_range__reverts(book, governance):
-    good = list(RISK_DEFAULTS)
-    for index, bad in [
-        (0, 10_001),  # maxLtvBps above 100%
-        (2, 366 * DAY),  # beyond MAX_GRACE_PERIOD
-        (4, 6999),  # maintenance below the origination LTV
-        (5, 91 * DAY),  # beyond MAX_CURE_PERIOD
-        (5, DAY - 1),  # below MIN_CURE_PERIOD
-        (7, 30 * DAY - 1),  # below MIN_RECOVERY_PERIOD
-        (6, 5001),  # beyond MAX_PENALTY_BPS
-        (7, 3 * 365 * DAY + 1),  # beyond MAX_RECOVERY_PERIOD
+YEAR = 365 * DAY
+
+
+def test_set_risk_params__out_of_range__reverts_naming_the_field(book, governance):
+    """Each field out of its bounds is refused, naming the field, its value and the bounds."""
+    for name, bad, low, high in [
+        ("maxLtvBps", 10_001, 1, 10_000),
+        ("maxLtvBps", 0, 1, 10_000),
+        ("liquidationCostBps", 10_001, 0, 10_000),
+        ("gracePeriod", 366 * DAY, 0, YEAR),
+        ("staleHaircutBps", 10_001, 0, 10_000),
+        ("maintenanceLtvBps", 6999, 7000, 2**256 - 1),  # below the origination LTV
+        ("curePeriod", 91 * DAY, DAY, 90 * DAY),
+        ("curePeriod", DAY - 1, DAY, 90 * DAY),
+        ("penaltyBps", 5001, 0, 5000),
+        ("recoveryPeriod", 30 * DAY - 1, 30 * DAY, 3 * YEAR),
+        ("recoveryPeriod", 3 * YEAR + 1, 30 * DAY, 3 * YEAR),
     ]:
-        params = list(good)
-        params[index] = bad
-        with strict_reverts(book.RiskParamsInvalid):
-            book.setRiskParams(tuple(params), sender=governance)
+        with strict_reverts(book.RiskParamOutOfRange, name=name, value=bad, min=low, max=high):
+            book.setRiskParams(risk_params(**{name: bad}), sender=governance)
+    assert current_risk(book) == RISK_NO_STALE_HAIRCUT  # nothing changed
 
 
 def test_initialize__defaults(registry, book, caliber, usdai, vault_account):
-    assert tuple(registry.stackRules()) == STACK_RULES
+    assert tuple(registry.stackRules()) == stack_rules()
     assert (registry.usdai(), registry.vault(), registry.loanBook()) == (
         usdai.address,
         vault_account.address,
@@ -112,16 +128,16 @@ def test_initialize__defaults(registry, book, caliber, usdai, vault_account):
     assert project.CreditPolicy.at(book.policy()).loanBook() == book.address
     assert caliber.registry() == book.address
     # The credit fixture turns the stale haircut off; the launch sets the full default.
-    assert tuple(book.riskParams()) == RISK_NO_STALE_HAIRCUT
+    assert current_risk(book) == RISK_NO_STALE_HAIRCUT
 
 
 def test_initialize__implementation__is_disabled(registry, deployer, usdai, caliber, vault_account):
     impl = project.FiLoRegistry.deploy(sender=deployer)
     with strict_reverts(impl.InvalidInitialization):
-        impl.initialize(deployer, usdai, vault_account, STACK_RULES, sender=deployer)
+        impl.initialize(deployer, usdai, vault_account, stack_rules(), sender=deployer)
     book_impl = project.LoanBook.deploy(sender=deployer)
     with strict_reverts(book_impl.InvalidInitialization):
-        book_impl.initialize(deployer, registry, caliber, registry, RISK_DEFAULTS, sender=deployer)
+        book_impl.initialize(deployer, registry, caliber, registry, risk_params(), sender=deployer)
     policy_impl = project.CreditPolicy.deploy(sender=deployer)
     with strict_reverts(policy_impl.InvalidInitialization):
         policy_impl.initialize(deployer, sender=deployer)

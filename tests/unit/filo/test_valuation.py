@@ -12,6 +12,7 @@ from tests.credit.fixtures import (
     RISK_DEFAULTS,
     USDAI,
     now,
+    risk_params,
     strict_reverts,
     travel,
     travel_to,
@@ -101,7 +102,7 @@ def test_ledger_settlement__not_loan_book__reverts(registry, alice):
 def test_stale_appraisal__default_haircut__deadline_then_refresh_impairs(
     registry, book, caliber, governance, usdai, fund_usdai, alice, make_stack, originate
 ):
-    book.setRiskParams(RISK_DEFAULTS, sender=governance)  # the launch default: a stale appraisal supports nothing
+    book.setRiskParams(risk_params(RISK_DEFAULTS), sender=governance)  # the launch default: a stale appraisal supports nothing
     stack_id = make_stack()
     loan_id = originate(stack_id, 700_000 * USDAI, periods=12)
     ln = book.loan(loan_id)

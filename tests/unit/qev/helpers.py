@@ -5,9 +5,9 @@ for Ape's revert traces."""
 from __future__ import annotations
 
 from scripts._suite.deployment import USDAI
+from tests.reference.shares import VIRTUAL
 
 BPS = 10_000
-VIRTUAL = 10**6  # StakedUSDai.VIRTUAL: virtual shares and assets of the price
 STAKE = 1_000 * USDAI
 REQUEST = 100 * USDAI
 
@@ -20,11 +20,6 @@ def bond_for(pending: int, tier: int) -> int:
 def fee_for(served: int, fee_bps: int) -> int:
     """ceil(served * fee / 1e4): the priority fee burned from a winner's served shares."""
     return -(-served * fee_bps // BPS)
-
-
-def bytes32(text: str) -> bytes:
-    """A Solidity `bytes32` string literal, e.g. the `name` of `ParameterInvalid`."""
-    return text.encode().ljust(32, b"\0")
 
 
 from tests.support import (  # noqa: E402  (re-exported for the QEV tests)
@@ -42,7 +37,6 @@ __all__ = [
     "VIRTUAL",
     "assert_call_reverts",
     "bond_for",
-    "bytes32",
     "cache_test_accounts",
     "call_revert_data",
     "error_data",

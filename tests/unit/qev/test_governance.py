@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from scripts._suite.deployment import DAY, Params
-from tests.unit.qev.helpers import bytes32
 
 CYCLE = 30 * DAY
 
@@ -15,20 +14,21 @@ CYCLE = 30 * DAY
 
 
 @pytest.mark.parametrize(
-    ("bid_window", "reveal_window", "name", "value"),
+    ("bid_window", "reveal_window", "name", "value", "bounds"),
     [
-        (0, 2 * DAY, "bidWindow", 0),
-        (CYCLE, 1, "bidWindow", CYCLE),
-        (5 * DAY, 0, "revealWindow", 0),
+        (0, 2 * DAY, "bidWindow", 0, (1, CYCLE - 1)),
+        (CYCLE, 1, "bidWindow", CYCLE, (1, CYCLE - 1)),
+        (5 * DAY, 0, "revealWindow", 0, (1, 25 * DAY - 1)),
         # Reveal and settlement must end before the next bid window opens.
-        (5 * DAY, 25 * DAY, "revealWindow", 25 * DAY),
-        (CYCLE - 1, 1, "revealWindow", 1),
+        (5 * DAY, 25 * DAY, "revealWindow", 25 * DAY, (1, 25 * DAY - 1)),
+        (CYCLE - 1, 1, "revealWindow", 1, (1, 0)),
     ],
 )
-def test_set_windows__out_of_range__reverts_parameter_invalid(
-    auction, governance, bid_window, reveal_window, name, value, reverts
+def test_set_windows__out_of_range__reverts_parameter_out_of_range(
+    auction, governance, bid_window, reveal_window, name, value, bounds, reverts
 ):
-    with reverts(auction.ParameterInvalid, name=bytes32(name), value=value):
+    low, high = bounds
+    with reverts(auction.ParameterOutOfRange, name=name, value=value, min=low, max=high):
         auction.setWindows(bid_window, reveal_window, sender=governance)
 
 
@@ -54,8 +54,8 @@ def test_set_windows__not_admin__reverts_access_control(auction, alice, pauser, 
 
 
 @pytest.mark.parametrize("value", [0, 2**16, 2**256 - 1])
-def test_set_max_bids__out_of_range__reverts_parameter_invalid(auction, governance, value, reverts):
-    with reverts(auction.ParameterInvalid, name=bytes32("maxBids"), value=value):
+def test_set_max_bids__out_of_range__reverts_parameter_out_of_range(auction, governance, value, reverts):
+    with reverts(auction.ParameterOutOfRange, name="maxBids", value=value, min=1, max=2**16 - 1):
         auction.setMaxBids(value, sender=governance)
 
 
@@ -80,9 +80,9 @@ def test_set_max_bids__not_admin__reverts_access_control(auction, alice, reverts
 
 
 @pytest.mark.parametrize("value", [1001, 10_000, 2**256 - 1])
-def test_set_keeper_tip__above_max__reverts_parameter_invalid(auction, governance, value, reverts):
+def test_set_keeper_tip__above_max__reverts_parameter_out_of_range(auction, governance, value, reverts):
     assert auction.MAX_KEEPER_TIP_BPS() == 1000
-    with reverts(auction.ParameterInvalid, name=bytes32("keeperTipBps"), value=value):
+    with reverts(auction.ParameterOutOfRange, name="keeperTipBps", value=value, min=0, max=1000):
         auction.setKeeperTip(value, sender=governance)
 
 
@@ -104,8 +104,8 @@ def test_set_keeper_tip__not_admin__reverts_access_control(auction, keeper, reve
 
 
 @pytest.mark.parametrize("value", [8192, 10_000, 2**256 - 1])
-def test_set_min_fee__above_tier_13__reverts_parameter_invalid(auction, governance, value, reverts):
-    with reverts(auction.ParameterInvalid, name=bytes32("minFeeBps"), value=value):
+def test_set_min_fee__above_tier_13__reverts_parameter_out_of_range(auction, governance, value, reverts):
+    with reverts(auction.ParameterOutOfRange, name="minFeeBps", value=value, min=0, max=8191):
         auction.setMinFee(value, sender=governance)
 
 

@@ -61,17 +61,17 @@ def test_reveal__wrong_opening__reverts_opening_invalid(
         "blinding+n": (op.fee_bps, op.blinding + N),
         "blinding=0": (op.fee_bps, 0),
     }[tamper]
-    with reverts(auction.OpeningInvalid, ticketId=ticket):
+    with reverts(auction.OpeningInvalid, ticketId=ticket, feeBps=fee):
         auction.reveal(ticket, list(op.commitment), fee, blinding, sender=alice)
 
 
-def test_reveal__other_bids_commitment_and_opening__reverts_opening_invalid(
+def test_reveal__other_bids_commitment_and_opening__reverts_commitment_mismatch(
     auction, alice, bob, sealed_round, phase, cycle, reverts
 ):
     # bob's (commitment, fee, blinding) is a valid opening, but not of alice's commitment.
     (ticket_alice, _), (_, op_bob) = sealed_round((alice, 4), (bob, 11))
     phase("reveal", cycle)
-    with reverts(auction.OpeningInvalid, ticketId=ticket_alice):
+    with reverts(auction.CommitmentMismatch, ticketId=ticket_alice):
         auction.reveal(ticket_alice, list(op_bob.commitment), op_bob.fee_bps, op_bob.blinding, sender=alice)
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from scripts._suite.deployment import DEAD, USDAI
-from tests.unit.qev.helpers import REQUEST, VIRTUAL, bond_for, fee_for
+from tests.reference.shares import to_assets_down
+from tests.unit.qev.helpers import REQUEST, bond_for, fee_for
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_service__settled__winners_pay_ceil_fee_then_fifo(
     assert [e.shares for e in served] == [shares, shares, shares - bond]
     for e, fee in zip(served, expected_fees, strict=True):
         # Priced at the running redemption price; fee shares are burned without assets.
-        assert e.assets == (e.shares - fee) * (nav + VIRTUAL) // (left + VIRTUAL)
+        assert e.assets == to_assets_down(e.shares - fee, nav, left)
         nav, left = nav - e.assets, left - e.shares
     assert vault.totalSupply() == left
     assert vault.reservedAssets() == sum(e.assets for e in served)

@@ -7,11 +7,11 @@ import stat
 import pytest
 from ape import chain
 
-from scripts._suite import credit_reference as ref
 from scripts._suite import loans
 from scripts._suite.errors import describe
 from tests.credit.fixtures import *  # noqa: F401,F403
 from tests.credit.fixtures import DAY, MONTH, USDAI, strict_reverts
+from tests.reference import credit as ref
 
 
 def test_parse_usdai__amounts_and_refusals():

@@ -155,7 +155,15 @@ def test_harvest__recipient_unset__reverts(deployer, governance, suite, keeper, 
         ape.project.USDai,
         deployer,
         governance,
-        [governance, suite.wm, suite.swap_adapter, [suite.usdc, suite.usdt], 10**9 * USDAI, 100, governance],
+        {
+            "admin": governance,
+            "wM": suite.wm,
+            "adapter": suite.swap_adapter,
+            "tokens": [suite.usdc, suite.usdt],
+            "cap": 10**9 * USDAI,
+            "feeBps": 100,
+            "feeRecipient": governance,
+        },
     )
     with reverts(fresh.BaseYieldRecipientUnset):
         fresh.harvestBaseYield(sender=keeper)

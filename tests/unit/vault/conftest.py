@@ -146,7 +146,15 @@ def bare_vault(project: Any, deployer: Any, governance: Any, usdai: Any, strateg
     vault, _, _, _ = deploy_vault(
         deployer,
         governance,
-        [governance, usdai, chain.blocks.head.timestamp, 30 * DAY, USDAI, 50, 2**256 - 1],
+        {
+            "admin": governance,
+            "usdai": usdai,
+            "genesis": chain.blocks.head.timestamp,
+            "cycleDuration": 30 * DAY,
+            "minRequestShares": USDAI,
+            "maxOpenRequests": 50,
+            "supplyCap": 2**256 - 1,
+        },
     )
     vault.grantRole(vault.STRATEGY_ADMIN_ROLE(), strategist, sender=governance)
     assert vault.totalSupply() == 0

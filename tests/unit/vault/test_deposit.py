@@ -4,22 +4,10 @@ the max* views and the asset views."""
 import pytest
 
 from scripts._suite.deployment import DEAD, USDAI
+from tests.reference.shares import VIRTUAL, to_assets_down, to_assets_up, to_shares_down
 
-VIRTUAL = 10**6
 MAX_UINT = 2**256 - 1
 DONATION = 333_333_333_333_333_333  # makes the price 1.333… so that every conversion rounds
-
-
-def _shares_down(assets, total_assets, supply):
-    return assets * (supply + VIRTUAL) // (total_assets + VIRTUAL)
-
-
-def _assets_up(shares, total_assets, supply):
-    return -(-shares * (total_assets + VIRTUAL) // (supply + VIRTUAL))
-
-
-def _assets_down(shares, total_assets, supply):
-    return shares * (total_assets + VIRTUAL) // (supply + VIRTUAL)
 
 
 @pytest.fixture
@@ -103,7 +91,7 @@ def test_mint__at_par__pulls_equal_assets_and_emits_deposit(vault, usdai, funded
 def test_deposit__at_uneven_price__mints_shares_rounded_down(vault, funded, uneven_price):
     assets, supply = vault.totalAssets(), vault.totalSupply()
     amount = 10 * USDAI
-    expected = _shares_down(amount, assets, supply)
+    expected = to_shares_down(amount, assets, supply)
     assert amount * (supply + VIRTUAL) % (assets + VIRTUAL) != 0  # the division is inexact
     assert vault.convertToShares(amount) == expected
     assert vault.previewDeposit(amount) == expected
@@ -115,7 +103,7 @@ def test_deposit__at_uneven_price__mints_shares_rounded_down(vault, funded, unev
 def test_mint__at_uneven_price__pulls_assets_rounded_up(vault, usdai, funded, uneven_price):
     assets, supply = vault.totalAssets(), vault.totalSupply()
     shares = 10 * USDAI
-    expected = _assets_up(shares, assets, supply)
+    expected = to_assets_up(shares, assets, supply)
     assert shares * (assets + VIRTUAL) % (supply + VIRTUAL) != 0
     assert vault.previewMint(shares) == expected
     balance = usdai.balanceOf(funded)
@@ -127,7 +115,7 @@ def test_mint__at_uneven_price__pulls_assets_rounded_up(vault, usdai, funded, un
 
 def test_convert_to_assets__at_uneven_price__rounds_down(vault, uneven_price):
     assets, supply = vault.totalAssets(), vault.totalSupply()
-    assert vault.convertToAssets(10 * USDAI) == _assets_down(10 * USDAI, assets, supply)
+    assert vault.convertToAssets(10 * USDAI) == to_assets_down(10 * USDAI, assets, supply)
 
 
 @pytest.mark.parametrize("amount", [1, 7, 10**6, USDAI + 3, 12_345_678_901_234_567_890_123])

@@ -8,10 +8,6 @@ from scripts._suite.deployment import USDAI
 ZERO = "0x" + "00" * 20
 
 
-def _bytes32(text):
-    return text.encode().ljust(32, b"\0")
-
-
 # ---------------------------------------------------------------- roles
 
 
@@ -97,8 +93,8 @@ def test_set_redemption_limits__by_governance__emits_redemption_limits_updated(v
     assert (vault.minRequestShares(), vault.maxOpenRequests()) == (5 * USDAI, 7)
 
 
-def test_set_redemption_limits__zero_max_open__reverts_parameter_invalid(vault, governance, reverts):
-    with reverts(vault.ParameterInvalid, name=_bytes32("maxOpenRequests"), value=0):
+def test_set_redemption_limits__zero_max_open__reverts_parameter_out_of_range(vault, governance, reverts):
+    with reverts(vault.ParameterOutOfRange, name="maxOpenRequests", value=0, min=1, max=2**16 - 1):
         vault.setRedemptionLimits(USDAI, 0, sender=governance)
 
 

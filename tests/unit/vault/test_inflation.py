@@ -4,15 +4,15 @@
 import pytest
 
 from scripts._suite.deployment import USDAI
+from tests.reference.shares import VIRTUAL, to_assets_up
 
-VIRTUAL = 10**6
 DONATION = 1_000_000 * USDAI
 VICTIM = 1_000 * USDAI
 
 
 def _one_share(vault):
     """One share's worth, rounded up: the victim's documented worst rounding loss."""
-    return -(-(vault.totalAssets() + VIRTUAL) // (vault.totalSupply() + VIRTUAL))
+    return to_assets_up(1, vault.totalAssets(), vault.totalSupply())
 
 
 @pytest.fixture

@@ -5,16 +5,11 @@ import pytest
 from ape import chain
 
 from scripts._suite.deployment import DAY, USDAI
-
-VIRTUAL = 10**6
+from tests.reference.shares import to_assets_down
 
 
 def _serviced(tx, vault):
     return [(e.requestId, e.shares, e.assets) for e in tx.events.filter(vault.RedemptionServiced)]
-
-
-def _assets(shares, nav, supply):
-    return shares * (nav + VIRTUAL) // (supply + VIRTUAL)
 
 
 @pytest.fixture
@@ -51,7 +46,7 @@ def test_service__at_next_cycle_start__burns_shares_and_sets_assets_aside(
     alice = staked[0]
     request_id = request_redeem(alice, 100 * USDAI)
     supply, assets, balance = vault.totalSupply(), vault.totalAssets(), usdai.balanceOf(vault)
-    expected = _assets(100 * USDAI, assets, supply)
+    expected = to_assets_down(100 * USDAI, assets, supply)
     at(vault.cycleStart(1))
     tx = vault.serviceRedemptions(10, sender=keeper)
     assert tx.return_value == 1
@@ -183,8 +178,8 @@ def test_service__after_base_yield__pending_shares_earn_it(
     assert vault.totalAssets() > start
     nav, supply = vault.redemptionAssets(), vault.totalSupply()
     # Both served at the same running price; the second after the first has left.
-    first_assets = _assets(500 * USDAI, nav, supply)
-    second_assets = _assets(300 * USDAI, nav - first_assets, supply - 500 * USDAI)
+    first_assets = to_assets_down(500 * USDAI, nav, supply)
+    second_assets = to_assets_down(300 * USDAI, nav - first_assets, supply - 500 * USDAI)
     tx = vault.serviceRedemptions(10, sender=keeper)
     assert _serviced(tx, vault) == [(first, 500 * USDAI, first_assets), (second, 300 * USDAI, second_assets)]
     assert first_assets > 500 * USDAI
@@ -203,9 +198,9 @@ def test_service__redemption_nav__leaves_accrued_interest_out(
     next_cycle()
     nav, supply = vault.redemptionAssets(), vault.totalSupply()
     tx = vault.serviceRedemptions(10, sender=keeper)
-    assert _serviced(tx, vault) == [(request_id, 100 * USDAI, _assets(100 * USDAI, nav, supply))]
+    assert _serviced(tx, vault) == [(request_id, 100 * USDAI, to_assets_down(100 * USDAI, nav, supply))]
     # Priced with the conservative NAV, not the deposit NAV.
-    assert _assets(100 * USDAI, nav, supply) < _assets(100 * USDAI, vault.totalAssets() + 100 * USDAI, supply)
+    assert to_assets_down(100 * USDAI, nav, supply) < to_assets_down(100 * USDAI, vault.totalAssets() + 100 * USDAI, supply)
 
 
 def test_service__after_registry_loss__pending_shares_take_it(
@@ -220,7 +215,7 @@ def test_service__after_registry_loss__pending_shares_take_it(
     tx = vault.serviceRedemptions(10, sender=keeper)
     [(served_id, _, assets)] = _serviced(tx, vault)
     assert served_id == request_id
-    assert assets == _assets(100 * USDAI, nav, supply)
+    assert assets == to_assets_down(100 * USDAI, nav, supply)
     assert assets < 100 * USDAI * 3 // 4
     assert vault.maxWithdraw(alice) == assets
 
@@ -289,7 +284,7 @@ def test_service__reserved_assets__are_not_liquidity(
     second = request_redeem(bob, 100 * USDAI)
     # Leave exactly enough idle for the first request.
     nav, supply = vault.redemptionAssets(), vault.totalSupply()
-    first_assets = _assets(100 * USDAI, nav, supply)
+    first_assets = to_assets_down(100 * USDAI, nav, supply)
     vault.allocate(7, vault.totalAssets() - first_assets, sender=strategist)
     tx = vault.serviceRedemptions(10, sender=keeper)
     assert _serviced(tx, vault) == [(first, 100 * USDAI, first_assets)]
@@ -305,7 +300,7 @@ def test_service__reserved_assets__are_not_liquidity(
     assert vault.pendingRedeemRequest(second, bob) == 100 * USDAI
 
 
-def test_allocate__to_registry__moves_idle_and_keeps_total_assets(vault, usdai, strategist, registry, staked):
+def test_allocate__to_registry__moves_idle_and_keeps_totalto_assets_down(vault, usdai, strategist, registry, staked):
     assets, balance = vault.totalAssets(), usdai.balanceOf(vault)
     tx = vault.allocate(3, 1_000 * USDAI, sender=strategist)
     event = tx.events.filter(vault.Allocated)[0]

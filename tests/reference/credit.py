@@ -1,9 +1,10 @@
-"""Reference math of the FiLo registry, in plain integer Python.
+"""Test-only reference models of the FiLo ledger and loan book, in plain integer Python.
 
-Mirrors `contracts/libraries/AmortizationLib.sol`, `contracts/libraries/WaterfallLib.sol` and the stack
-accounting of `contracts/FiLoRegistry.sol` to the wei: same operations, same rounding (named in each
-function). Differential tests run both on the same inputs; the invariant tests use `StackModel` to
-recompute the senior NAV independently of the contract.
+Mirror `contracts/libraries/WaterfallLib.sol`, the stack accounting of `contracts/FiLoRegistry.sol` and
+the loans of `contracts/LoanBook.sol` to the wei: same operations, same rounding (named in each
+function). Differential tests run both on the same inputs; the invariant tests use `RegistryModel` to
+recompute the senior NAV independently of the contract. The schedule math they share with the `loan`
+CLI is `scripts/_suite/credit_math.py` (re-exported here, so `ref.accrue` etc. keep working).
 """
 
 from __future__ import annotations
@@ -11,89 +12,21 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-BPS = 10_000
-NAV_SCALE = 10**9  # FiLoRegistry.NAV_SCALE
-SECONDS_PER_YEAR = 365 * 86_400
-RAY = 10**27
-
-
-def mul_div_floor(a: int, b: int, c: int) -> int:
-    return a * b // c
-
-
-def mul_div_ceil(a: int, b: int, c: int) -> int:
-    return -((-a * b) // c)
-
-
-# ---------------------------------------------------------------- amortization
-
-
-def accrue(principal: int, apr_bps: int, elapsed: int) -> int:
-    """Simple interest, rounded up (it is debt)."""
-    return mul_div_ceil(principal, apr_bps * elapsed, BPS * SECONDS_PER_YEAR)
-
-
-def period_rate_ray(apr_bps: int, period_length: int) -> int:
-    """Rate of one period as a RAY fraction, rounded down."""
-    return mul_div_floor(apr_bps * period_length, RAY, BPS * SECONDS_PER_YEAR)
-
-
-def rpow(x: int, n: int) -> int:
-    """x^n in RAY fixed point by square-and-multiply, every product rounded down."""
-    z = RAY
-    while n:
-        if n & 1:
-            z = z * x // RAY
-        n >>= 1
-        if n:
-            x = x * x // RAY
-    return z
-
-
-def level_payment(principal: int, apr_bps: int, periods: int, period_length: int) -> int:
-    """Annuity payment, rounded up; P / n (up) at a zero rate."""
-    r = period_rate_ray(apr_bps, period_length)
-    if r == 0:
-        return -(-principal // periods)
-    x = rpow(RAY + r, periods)
-    rx = mul_div_ceil(r, x, RAY)
-    return mul_div_ceil(principal, rx, x - RAY)
-
-
-@dataclass(frozen=True)
-class Period:
-    payment: int
-    interest: int
-    principal: int
-    balance: int
-
-
-def schedule(principal: int, apr_bps: int, periods: int, period_length: int) -> list[Period]:
-    """The full schedule with payments on their due dates; the last period clears the balance."""
-    payment = level_payment(principal, apr_bps, periods, period_length)
-    rows: list[Period] = []
-    balance = principal
-    for j in range(periods):
-        interest = accrue(balance, apr_bps, period_length)
-        owed = balance + interest
-        pay = owed if (j + 1 == periods or payment > owed) else payment
-        balance = owed - pay
-        rows.append(Period(pay, interest, pay - interest, balance))
-    return rows
-
-
-def schedule_at(
-    principal: int, apr_bps: int, periods: int, period_length: int, payment: int, k: int
-) -> tuple[int, int]:
-    """(remaining principal, cumulative payments) after `k` on-time payments (AmortizationLib.scheduleAt)."""
-    balance, paid = principal, 0
-    for j in range(min(k, periods)):
-        owed = balance + accrue(balance, apr_bps, period_length)
-        pay = owed if (j + 1 == periods or payment > owed) else payment
-        balance = owed - pay
-        paid += pay
-    return balance, paid
-
+from scripts._suite.credit_math import (  # noqa: F401  (re-exported for the tests)
+    BPS,
+    NAV_SCALE,
+    RAY,
+    SECONDS_PER_YEAR,
+    Period,
+    accrue,
+    level_payment,
+    mul_div_ceil,
+    mul_div_floor,
+    period_rate_ray,
+    rpow,
+    schedule,
+    schedule_at,
+)
 
 # ---------------------------------------------------------------- waterfall
 
@@ -253,10 +186,10 @@ class RegistryModel:
         self, stack_id: int, borrower: str, principal: int, apr_bps: int, periods: int, period_length: int,
         now: int, appraisals: list[int],
     ) -> LoanModel:
-        schedule = BookLoan(
+        book_loan = BookLoan(
             principal, apr_bps, periods, period_length, now, self.penalty_bps, self.fee_bps.get(stack_id, 0)
         )
-        return LoanModel(stack_id, borrower, schedule, list(appraisals))
+        return LoanModel(stack_id, borrower, book_loan, list(appraisals))
 
     def allocate(self, stack_id: int, amount: int, now: int) -> None:
         st = self.stacks[stack_id]
@@ -331,8 +264,8 @@ class RegistryModel:
 
     def paid_total(self, loan_id: int, amount: int, now: int, *, insurance: bool = False) -> int:
         """What `repay(amount)` would take now (interest, fees, principal), without booking it."""
-        schedule = copy.copy(self.loans[loan_id].schedule)
-        paid = schedule.repay(amount, now, fee_bps=0 if insurance else None)
+        trial = copy.copy(self.loans[loan_id].schedule)
+        paid = trial.repay(amount, now, fee_bps=0 if insurance else None)
         return paid.interest + paid.penalty + paid.fee + paid.principal
 
     def revalue(self, loan_id: int, appraisals: list[int], now: int) -> None:
