@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_FOLDERS = ("contracts", "interfaces")
@@ -222,7 +222,7 @@ def events(receipt: Any, contract: Any, name: str) -> list[Any]:
 def raw_events(receipt: Mapping[str, Any], address: str, container: Any, name: str) -> list[tuple[Any, ...]]:
     """The arguments (declaration order) of each event `name` that `address` emitted, from a raw JSON-RPC
     receipt: for callers that bypass Ape's receipt objects for speed. Addresses come back lower case."""
-    from eth_abi import decode
+    from eth_abi.abi import decode
 
     abi = event_abi(container, name)
     topic = event_topic(container, name)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ape import project
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from scripts._suite.abi import init_args
 from scripts._suite.build import ensure_fresh_build

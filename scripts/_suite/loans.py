@@ -17,7 +17,7 @@ from typing import Any
 
 from ape import chain, project
 from eth_account.messages import encode_typed_data
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from scripts._suite.credit import LoanTerms, new_nonce, sign_terms, typed_data
 from scripts._suite.credit_math import accrue, level_payment, schedule
