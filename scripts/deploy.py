@@ -21,7 +21,7 @@ DEPLOYMENTS = Path(__file__).resolve().parent.parent / "deployments"
 
 
 def _param_options(func: Any) -> Any:
-    """One `--<name>` option per initializer parameter, defaulting to `Params` (docs/SPEC.md, "Defaults")."""
+    """One `--<name>` option per initializer parameter, defaulting to `Params` (docs/DESIGN.md, "Parameters and defaults")."""
     for f in reversed(fields(Params)):
         default = f.default
         if default is MISSING:

@@ -1,4 +1,4 @@
-"""Zero-knowledge bid proofs for the QEV sealed priority auction (docs/SPEC.md, "Bid range proof").
+"""Zero-knowledge bid proofs for the QEV sealed priority auction (docs/DESIGN.md, "Bid range proof").
 
 Pedersen commitments C = f*G + r*H on alt_bn128 and bit-decomposition range
 proofs (one CDS OR-proof per bit, one Fiat-Shamir challenge) that the

@@ -1,4 +1,4 @@
-"""alt_bn128 (BN254) G1 arithmetic for the QEV bid commitments (docs/SPEC.md, "Bid range proof").
+"""alt_bn128 (BN254) G1 arithmetic for the QEV bid commitments (docs/DESIGN.md, "Bid range proof").
 
 Public values are affine integer pairs (`Point`); the identity is encoded as
 (0, 0), which is not on the curve, exactly as the EVM precompiles encode it.
@@ -51,7 +51,7 @@ IDENTITY: Final[Point] = (0, 0)
 """Encoding of the point at infinity (as the ecAdd/ecMul precompiles use it)."""
 
 H_DOMAIN: Final[bytes] = b"QEV/PedersenH/v1"
-"""Domain string hashed with a counter to derive H (docs/SPEC.md, "Bid range proof")."""
+"""Domain string hashed with a counter to derive H (docs/DESIGN.md, "Bid range proof")."""
 
 
 class InvalidPoint(ValueError):
@@ -152,7 +152,7 @@ def _sqrt_mod_p(a: int) -> int | None:
 
 
 def derive_h() -> tuple[Point, int]:
-    """Derive H by try-and-increment (docs/SPEC.md, "Bid range proof").
+    """Derive H by try-and-increment (docs/DESIGN.md, "Bid range proof").
 
     For ctr = 0, 1, ...: x = keccak256("QEV/PedersenH/v1" || u256(ctr)) mod p;
     if x^3 + 3 is a square mod p, y is its even square root and H = (x, y).

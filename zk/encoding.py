@@ -1,4 +1,4 @@
-"""Byte encodings shared by the Python and Solidity verifiers (docs/SPEC.md, "Bid range proof").
+"""Byte encodings shared by the Python and Solidity verifiers (docs/DESIGN.md, "Bid range proof").
 
 - `u256(v)`: 32-byte big-endian word.
 - A point is two words (x, y); the identity is (0, 0).

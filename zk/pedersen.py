@@ -1,4 +1,4 @@
-"""Pedersen commitments to bid fees: C = f*G + r*H (docs/SPEC.md, "Bid range proof")."""
+"""Pedersen commitments to bid fees: C = f*G + r*H (docs/DESIGN.md, "Bid range proof")."""
 
 from __future__ import annotations
 

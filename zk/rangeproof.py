@@ -1,4 +1,4 @@
-"""Range proof that a committed bid fee satisfies 0 <= f < 2^j (docs/SPEC.md, "Bid range proof").
+"""Range proof that a committed bid fee satisfies 0 <= f < 2^j (docs/DESIGN.md, "Bid range proof").
 
 Bit decomposition f = sum b_i 2^i with bit commitments C_i = b_i*G + r_i*H,
 sum 2^i r_i = r (mod n), and per bit a CDS OR-proof that C_i (branch 0, bit 0)

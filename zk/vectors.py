@@ -395,7 +395,7 @@ def generate(seed: bytes = DEFAULT_SEED) -> VectorFile:
     return VectorFile(
         version=VECTOR_FORMAT_VERSION,
         description=(
-            "QEV bid range proofs (docs/SPEC.md, Bid range proof). Both verifiers must return "
+            "QEV bid range proofs (docs/DESIGN.md, Bid range proof). Both verifiers must return "
             "`expected` for verify(commitment, tier, ctx, proof) and for "
             "checkOpening(commitment, fee, blinding); ctx == context(context.*). "
             "Regenerate with: python -m zk vectors --out zk/vectors/range_proofs.json"

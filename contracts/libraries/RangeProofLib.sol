@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 /// @title RangeProofLib
-/// @notice On-chain verifier of the QEV bid range proofs (docs/SPEC.md, "Bid range proof"): a Pedersen commitment
+/// @notice On-chain verifier of the QEV bid range proofs (docs/DESIGN.md, "Bid range proof"): a Pedersen commitment
 ///         C = f*G + r*H on alt_bn128 hides a fee 0 <= f < 2^j. Must accept and refuse exactly what the
 ///         Python reference `zk.rangeproof.verify` does; the shared vectors in
 ///         `zk/vectors/range_proofs.json` are run through both.

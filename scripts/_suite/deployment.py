@@ -31,7 +31,7 @@ WM = 10**6
 
 @dataclass(frozen=True)
 class Params:
-    """Initializer parameters, at their defaults (docs/SPEC.md, "Defaults")."""
+    """Initializer parameters, at their defaults (docs/DESIGN.md, "Parameters and defaults")."""
 
     wm_earner_rate_bps: int = 400
     swap_fee_bps: int = 1

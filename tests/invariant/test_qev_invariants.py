@@ -1,4 +1,4 @@
-"""Property tests of the QEV auction (docs/SPEC.md, invariant 6, with invariants 3 and 8 where the
+"""Property tests of the QEV auction (docs/DESIGN.md, invariant 6, with invariants 3 and 8 where the
 auction touches the queue).
 
 (a) No accepted proof for f >= 2^j: the prover refuses (FeeOutOfRange); a proof for f mod 2^j under

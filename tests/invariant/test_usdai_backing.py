@@ -1,4 +1,4 @@
-"""Invariant 1 (docs/SPEC.md): USDai is fully backed by wM.
+"""Invariant 1 (docs/DESIGN.md): USDai is fully backed by wM.
 
 A Hypothesis state machine drives random deposits (wM, USDC, USDT), withdrawals (to each), transfers,
 harvests and time warps across three users, and after every step checks

@@ -1,4 +1,4 @@
-"""Stateful property tests of sUSDai (docs/SPEC.md, invariants 2, 3 and 8).
+"""Stateful property tests of sUSDai (docs/DESIGN.md, invariants 2, 3 and 8).
 
 A Hypothesis state machine drives deposits and mints, redemption requests (any owner, controller and
 caller among three holders: the owner, its operator or an allowance holder; a controller other than

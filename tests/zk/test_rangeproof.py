@@ -1,4 +1,4 @@
-"""The bid range proof (docs/SPEC.md, "Bid range proof"): prover, verifier, context, openings."""
+"""The bid range proof (docs/DESIGN.md, "Bid range proof"): prover, verifier, context, openings."""
 
 from __future__ import annotations
 
