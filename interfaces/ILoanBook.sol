@@ -68,7 +68,8 @@ interface ILoanBook is ICreditTerms {
         uint256 rebaseIndex;
         uint256 rebaseBalance;
         uint256 rebasePaid;
-        // Appraisals behind the loan as last evidenced (stale ones haircut, casualties at zero): the LTV basis.
+        // Appraisals behind the loan as last evidenced (casualties at zero; a stale appraisal counts in
+        // full here, its haircut applies to the carrying value only): the LTV basis.
         uint256 appraisalTotal;
         // When the open margin call started (0: none), and when the loan was marked defaulted.
         uint256 marginCallAt;

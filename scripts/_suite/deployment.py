@@ -244,8 +244,9 @@ def deploy_suite(
 ) -> Suite:
     """Deploys the suite. `governance` receives DEFAULT_ADMIN_ROLE and owns the ProxyAdmins; until the
     end of this call the deployer holds admin so that it can wire contracts, then it renounces it
-    (unless the deployer is the governance). `roles` maps role names (`pauser`, `blacklist_admin`)
-    to accounts; by default governance holds them."""
+    (unless the deployer is the governance). `roles` maps the role names of `ROLE_GRANTS` (`pauser`,
+    `blacklist_admin`, `strategy_admin`, `custodian`, `appraiser`, `curator_admin`) to accounts; by
+    default governance holds them."""
     ensure_fresh_build(project)
     params = params or Params()
     governance = governance or deployer

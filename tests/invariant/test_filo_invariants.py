@@ -9,7 +9,7 @@ over two stacks. After every step the ledger and the loan book are compared with
 - invariant 4: per stack, senior loss > 0 only when junior capital is 0; sum of stack senior principal ==
   allocated - returned - realised losses; each stack's money stays its own (registry balance == the
   sum of per-stack books + open recoveries + claimables);
-- invariant 5: a pledged receipt is owned by the registry and tied to exactly one live loan.
+- invariant 5: a pledged receipt is held by the loan book and tied to exactly one live loan.
 Each example runs from a chain snapshot and restores it.
 """
 

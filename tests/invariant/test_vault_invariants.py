@@ -22,14 +22,14 @@ Invariant 2
 Invariant 3
 - Shares escrowed by the vault == the sum of pendingRedeemRequest over all open request ids, each id
   equal to the model's.
-Invariant 8
-- Per-request claimable amounts (claimOf, claimableRedeemRequest(id)) equal the model's and sum to
-  each holder's aggregate (id 0, maxRedeem, maxWithdraw); a cancel returns exactly the shares.
 - Each request is serviced at most once: a fully served id never shows up in a later
   RedemptionServiced event and no event serves more than the id's pending shares.
 - FIFO: every serviceRedemptions call emits exactly what an independent model of the queue predicts
   (due requests by id, bounded by the batch size, a partial fill at the head keeping its place,
   priced at the running redemption price), and fifoHead has passed no open request.
+Invariant 8
+- Per-request claimable amounts (claimOf, claimableRedeemRequest(id)) equal the model's and sum to
+  each holder's aggregate (id 0, maxRedeem, maxWithdraw); a cancel returns exactly the shares.
 
 Every example starts from the same chain state (snapshot in __init__, restore in teardown). Speed:
 the machine talks to anvil with hand-encoded JSON-RPC (anvil's dev accounts are unlocked) and reads
