@@ -149,7 +149,8 @@ contract CreditPolicy is ICreditPolicy, AccessControlUpgradeable, EIP712Upgradea
         _within("liquidationCostBps", risk.liquidationCostBps, 0, BPS);
         _within("gracePeriod", risk.gracePeriod, 0, MAX_GRACE_PERIOD);
         _within("staleHaircutBps", risk.staleHaircutBps, 0, BPS);
-        _within("maintenanceLtvBps", risk.maintenanceLtvBps, risk.maxLtvBps, type(uint256).max);
+        // Above 100% a margin call would only come once the loan is underwater: none at all.
+        _within("maintenanceLtvBps", risk.maintenanceLtvBps, risk.maxLtvBps, BPS);
         _within("curePeriod", risk.curePeriod, MIN_CURE_PERIOD, MAX_CURE_PERIOD);
         _within("penaltyBps", risk.penaltyBps, 0, MAX_PENALTY_BPS);
         _within("recoveryPeriod", risk.recoveryPeriod, MIN_RECOVERY_PERIOD, MAX_RECOVERY_PERIOD);

@@ -277,8 +277,7 @@ contract LoanBook is ILoanBook, AccessControlUpgradeable {
         _s().ledger.pullRecovery(msg.sender, amount);
     }
 
-    /// @notice Re-reads the due-date index from its head when the head bucket is empty (a deadline beyond
-    ///         one scan's reach). Permissionless; the vault's `staleFrom` follows.
+    /// @inheritdoc ILoanBook
     function rescanIndex() external {
         LoanBookStorage storage $ = _s();
         uint256 head = $.nextBucket;

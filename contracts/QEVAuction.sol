@@ -90,28 +90,32 @@ contract QEVAuction is IQEVAuction, AccessControlUpgradeable, PausableUpgradeabl
 
     // ---------------------------------------------------------------- governance
 
-    /// @dev Changing windows mid-cycle moves that cycle's phases; governance does it between auctions.
+    /// @inheritdoc IQEVAuction
     function setWindows(uint256 bidWindow_, uint256 revealWindow_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setWindows(bidWindow_, revealWindow_);
     }
 
+    /// @inheritdoc IQEVAuction
     function setMaxBids(uint256 maxBids_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setMaxBids(maxBids_);
     }
 
+    /// @inheritdoc IQEVAuction
     function setKeeperTip(uint256 keeperTipBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setKeeperTip(keeperTipBps_);
     }
 
-    /// @dev A round keeps the reserve fee it started with (its first bid fixed it).
+    /// @inheritdoc IQEVAuction
     function setMinFee(uint256 minFeeBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setMinFee(minFeeBps_);
     }
 
+    /// @inheritdoc IQEVAuction
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }
 
+    /// @inheritdoc IQEVAuction
     function unpause() external onlyRole(PAUSER_ROLE) {
         _unpause();
     }

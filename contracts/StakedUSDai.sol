@@ -66,36 +66,42 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         _forward();
     }
 
+    /// @inheritdoc IStakedUSDai
     function setSupplyCap(uint256) external {
         _forward();
     }
 
+    /// @inheritdoc IStakedUSDai
     function setRegistry(ISeniorCapital) external {
         _forward();
     }
 
-    /// @dev Zero turns the auction off (FIFO only); refused while any bond is locked.
+    /// @inheritdoc IStakedUSDai
     function setAuction(IRedemptionPriority) external {
         _forward();
     }
 
+    /// @inheritdoc IStakedUSDai
     function setRedemptionLimits(uint256, uint256) external {
         _forward();
     }
 
-    /// @notice Sets the ERC-721 ticket contract, once.
+    /// @inheritdoc IStakedUSDai
     function setTicket(IRedemptionTicket) external {
         _forward();
     }
 
+    /// @inheritdoc IStakedUSDai
     function setBlacklisted(address, bool) external {
         _forward();
     }
 
+    /// @inheritdoc IStakedUSDai
     function pause() external {
         _forward();
     }
 
+    /// @inheritdoc IStakedUSDai
     function unpause() external {
         _forward();
     }
@@ -137,12 +143,14 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
 
     // ---------------------------------------------------------------- ERC-4626 deposits
 
+    /// @inheritdoc IStakedUSDai
     function deposit(uint256 assets, address receiver) external whenNotPaused returns (uint256 shares) {
         (uint256 total,) = _pricesChecked(_s());
         shares = SharesMathLib.toSharesDown(assets, total, totalSupply());
         _deposit(assets, shares, receiver, total);
     }
 
+    /// @inheritdoc IStakedUSDai
     function mint(uint256 shares, address receiver) external whenNotPaused returns (uint256 assets) {
         (uint256 total,) = _pricesChecked(_s());
         assets = SharesMathLib.toAssetsUp(shares, total, totalSupply());
@@ -201,8 +209,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         return true;
     }
 
-    /// @notice Claims `shares` of the controller's serviced balance, paying USDai to `receiver`; draws
-    ///         on its claimable requests in the order they became claimable to it.
+    /// @inheritdoc IStakedUSDai
     function redeem(uint256 shares, address receiver, address controller) external returns (uint256 assets) {
         (VaultStorage storage $, Holder storage h) = _claimant(controller);
         if (shares == 0) revert AmountZero();
@@ -211,8 +218,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         _claim($, h, shares, assets, receiver, controller);
     }
 
-    /// @notice Claims `assets` USDai of the controller's serviced balance for `receiver`, in the same
-    ///         order as `redeem`.
+    /// @inheritdoc IStakedUSDai
     function withdraw(uint256 assets, address receiver, address controller) external returns (uint256 shares) {
         (VaultStorage storage $, Holder storage h) = _claimant(controller);
         if (assets == 0) revert AmountZero();
@@ -269,6 +275,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
 
     // ---------------------------------------------------------------- views: ERC-4626
 
+    /// @inheritdoc IStakedUSDai
     function asset() external view returns (address) {
         return address(_s().usdai);
     }
@@ -289,32 +296,37 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         return _idle($) + _baseYieldOwed($) + senior;
     }
 
+    /// @inheritdoc IStakedUSDai
     function convertToShares(uint256 assets) public view returns (uint256) {
         return SharesMathLib.toSharesDown(assets, totalAssets(), totalSupply());
     }
 
+    /// @inheritdoc IStakedUSDai
     function convertToAssets(uint256 shares) public view returns (uint256) {
         return SharesMathLib.toAssetsDown(shares, totalAssets(), totalSupply());
     }
 
+    /// @inheritdoc IStakedUSDai
     function previewDeposit(uint256 assets) public view returns (uint256) {
         return convertToShares(assets);
     }
 
+    /// @inheritdoc IStakedUSDai
     function previewMint(uint256 shares) public view returns (uint256) {
         return SharesMathLib.toAssetsUp(shares, totalAssets(), totalSupply());
     }
 
-    /// @dev ERC-7540: redemptions are asynchronous, so previews must revert.
+    /// @inheritdoc IStakedUSDai
     function previewRedeem(uint256) external pure returns (uint256) {
         revert PreviewUnsupported();
     }
 
-    /// @dev ERC-7540: redemptions are asynchronous, so previews must revert.
+    /// @inheritdoc IStakedUSDai
     function previewWithdraw(uint256) external pure returns (uint256) {
         revert PreviewUnsupported();
     }
 
+    /// @inheritdoc IStakedUSDai
     function maxDeposit(address receiver) public view returns (uint256) {
         VaultStorage storage $ = _s();
         if (paused() || $.isBlacklisted[receiver]) return 0;
@@ -328,17 +340,18 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         return cap > assets ? cap - assets : 0;
     }
 
+    /// @inheritdoc IStakedUSDai
     function maxMint(address receiver) external view returns (uint256) {
         uint256 assets = maxDeposit(receiver);
         return assets == type(uint256).max ? assets : convertToShares(assets);
     }
 
-    /// @notice The controller's claimable shares: claims stay open while paused.
+    /// @inheritdoc IStakedUSDai
     function maxRedeem(address controller) external view returns (uint256) {
         return _s().holders[controller].claimableShares;
     }
 
-    /// @notice The controller's claimable assets: claims stay open while paused.
+    /// @inheritdoc IStakedUSDai
     function maxWithdraw(address controller) external view returns (uint256) {
         return _s().holders[controller].claimableAssets;
     }
@@ -559,16 +572,17 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         // Nothing to claim (dust eaten by the fee): no claim, no link. A claim is in its holder's list
         // exactly while it is not empty.
         if (shares == 0 && assets == 0) return;
-        Claim storage c = $.claims[requestId];
-        if (c.shares == 0 && c.assets == 0) _linkClaim($, requestId, holder);
-        // safe: shares are at most a request's uint88; the sums are checked arithmetic
+        // safe: shares are at most a request's uint88; the sums below are checked arithmetic
         uint96 shares96 = uint96(shares);
         uint112 assets112 = assets.toUint112();
-        c.shares += shares96;
-        c.assets += assets112;
-        Holder storage h = $.holders[holder];
+        // Each struct is one slot: read once, written once (linking touches other claims only).
+        Claim memory c = $.claims[requestId];
+        if (c.shares == 0 && c.assets == 0) _linkClaim($, requestId, holder);
+        $.claims[requestId] = Claim(c.shares + shares96, c.assets + assets112, c.next);
+        Holder memory h = $.holders[holder];
         h.claimableShares += shares96;
         h.claimableAssets += assets112;
+        $.holders[holder] = h;
     }
 
     /// @dev Takes `amount` (assets if `byAssets`, else shares) from the controller's claims, from the

@@ -65,12 +65,14 @@ contract StakedUSDaiModule is StakedUSDaiBase {
 
     // ---------------------------------------------------------------- governance
 
+    /// @dev See IStakedUSDai.
     function setSupplyCap(uint256 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
         VaultStorage storage $ = _s();
         emit SupplyCapUpdated($.supplyCap, cap);
         $.supplyCap = cap;
     }
 
+    /// @dev See IStakedUSDai.
     function setRegistry(ISeniorCapital registry_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(registry_) == address(0)) revert AddressZero();
         VaultStorage storage $ = _s();
@@ -87,6 +89,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         $.auction = auction_;
     }
 
+    /// @dev See IStakedUSDai.
     function setRedemptionLimits(uint256 minRequestShares_, uint256 maxOpenRequests_)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
@@ -103,16 +106,19 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         emit TicketUpdated(address(ticket_));
     }
 
+    /// @dev See IStakedUSDai.
     function setBlacklisted(address account, bool blacklisted) external onlyRole(BLACKLIST_ADMIN_ROLE) {
         if (account == address(0)) revert AddressZero();
         _s().isBlacklisted[account] = blacklisted;
         emit BlacklistUpdated(account, blacklisted);
     }
 
+    /// @dev See IStakedUSDai.
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }
 
+    /// @dev See IStakedUSDai.
     function unpause() external onlyRole(PAUSER_ROLE) {
         _unpause();
     }
@@ -258,7 +264,8 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         if (maxOpenRequests_ == 0 || maxOpenRequests_ > type(uint16).max) {
             revert ParameterOutOfRange("maxOpenRequests", maxOpenRequests_, 1, type(uint16).max);
         }
-        if (minRequestShares_ > type(uint128).max) revert ParameterOutOfRange("minRequestShares", minRequestShares_, 0, type(uint128).max);
+        // A request holds at most a uint88 of shares: a larger minimum would refuse every request.
+        if (minRequestShares_ > type(uint88).max) revert ParameterOutOfRange("minRequestShares", minRequestShares_, 0, type(uint88).max);
         VaultStorage storage $ = _s();
         // safe: both checked above
         $.minRequestShares = uint128(minRequestShares_);

@@ -205,4 +205,15 @@ interface ICaliberReceipt is IERC721 {
 
     /// @notice Number of receipts ever minted (the last id).
     function totalMinted() external view returns (uint256);
+
+    // ---------------------------------------------------------------- constants
+
+    /// @notice The role that may record appraisals.
+    function APPRAISER_ROLE() external view returns (bytes32);
+
+    /// @notice The role that may mint receipts and report on the hardware it holds.
+    function CUSTODIAN_ROLE() external view returns (bytes32);
+
+    /// @notice The role that may pause and unpause.
+    function PAUSER_ROLE() external view returns (bytes32);
 }

@@ -27,7 +27,7 @@ interface ICreditTerms {
         uint256 liquidationCostBps; // recovery value = appraisals x (1 - liquidationCostBps) (*default* 3000)
         uint256 gracePeriod; // seconds a loan may run behind schedule (*default* 30 days)
         uint256 staleHaircutBps; // what a stale appraisal loses on top (*default* 10000: it supports nothing)
-        uint256 maintenanceLtvBps; // above it (on the latest evidence) a loan is in margin call (*default* 8500; >= maxLtvBps)
+        uint256 maintenanceLtvBps; // above it (on the latest evidence) a loan is in margin call (*default* 8500; maxLtvBps to 10000)
         uint256 curePeriod; // seconds a margin call may stay uncured (*default* 14 days; 1 to 90 days)
         uint256 penaltyBps; // APR added on overdue installments (*default* 500; at most 5000)
         uint256 recoveryPeriod; // a liquidation may close this long after default even if receipts are unsold (*default* 180 days; 30 days to 3 years)
@@ -110,7 +110,40 @@ interface ICreditPolicy is ICreditTerms {
 
     /// @notice The EIP-712 digest a borrower signs for `terms`.
     function termsDigest(LoanTerms calldata terms) external view returns (bytes32);
+    /// @notice Whether `borrower`'s `nonce` is unused, used by a loan or cancelled.
     function nonceState(address borrower, uint256 nonce) external view returns (NonceState);
+    /// @notice The residual-value curve of `assetClass` (bps of an appraisal left after k months); empty
+    ///         if none is set (origination against the class reverts `DepreciationCurveMissing`).
     function depreciationCurve(bytes32 assetClass) external view returns (uint16[] memory);
+    /// @notice The loan book, the only caller of `consume` (zero until set).
     function loanBook() external view returns (address);
+
+    // ---------------------------------------------------------------- constants
+
+    /// @notice EIP-712 type hash of `LoanTerms` (the struct a borrower signs).
+    function LOAN_TERMS_TYPEHASH() external view returns (bytes32);
+
+    /// @notice Longest cure period of a margin call governance may set (90 days).
+    function MAX_CURE_PERIOD() external view returns (uint256);
+
+    /// @notice Longest depreciation curve, in months (366: a month per month of a 30-year loan).
+    function MAX_CURVE_LENGTH() external view returns (uint256);
+
+    /// @notice Longest grace period: keeps every default deadline within the book's due-date index scan.
+    function MAX_GRACE_PERIOD() external view returns (uint256);
+
+    /// @notice Highest penalty rate on overdue installments governance may set (5,000 bps a year on top of the loan rate).
+    function MAX_PENALTY_BPS() external view returns (uint256);
+
+    /// @notice Longest recovery period of a liquidation governance may set (3 years).
+    function MAX_RECOVERY_PERIOD() external view returns (uint256);
+
+    /// @notice Shortest cure period of a margin call governance may set (1 day).
+    function MIN_CURE_PERIOD() external view returns (uint256);
+
+    /// @notice Shortest recovery period of a liquidation governance may set (30 days).
+    function MIN_RECOVERY_PERIOD() external view returns (uint256);
+
+    /// @notice A depreciation curve's month, and its longest length (a month per month of a 30-year loan).
+    function MONTH() external view returns (uint256);
 }

@@ -263,17 +263,44 @@ interface IFiLoRegistry is ISeniorCapital {
     /// @notice Junior capital of a stack: book (C + L - S) and economic (net of impairments, floored at 0).
     function juniorCapital(uint256 stackId) external view returns (uint256 book, uint256 economic);
 
+    /// @notice Stack `stackId` as stored (USDai units; `accruedInterest` as of `lastAccrual`); reverts
+    ///         `StackNonexistent` for an unknown id.
     function stack(uint256 stackId) external view returns (Stack memory);
+    /// @notice The curator running stack `stackId`; reverts `StackNonexistent` for an unknown id.
     function curatorOf(uint256 stackId) external view returns (address);
+    /// @notice Number of stacks created; ids run from 1 to it.
     function stackCount() external view returns (uint256);
+    /// @notice USDai `account` may `claim` now (curator fees, liquidation surpluses).
     function claimable(address account) external view returns (uint256);
+    /// @notice Registry-wide senior totals since launch, in USDai units: allocated, returned, realised
+    ///         losses, net senior interest paid, swept to the vault.
     function seniorTotals() external view returns (SeniorTotals memory);
+    /// @notice The running totals behind `seniorNav`, as last written (see `NavTotals`).
     function navTotals() external view returns (NavTotals memory);
+    /// @notice Whether `curator` may create stacks and originate loans.
     function isCuratorApproved(address curator) external view returns (bool);
+    /// @notice The first-loss floor and curator-fee ceiling (bps) a new stack must meet; existing stacks
+    ///         keep the parameters they were created with.
     function stackRules() external view returns (StackRules memory);
+    /// @notice The sUSDai vault: sole allocator of senior capital and recipient of sweeps (zero until set).
     function vault() external view returns (address);
+    /// @notice The loan book, the only caller of the settlement functions (zero until set).
     function loanBook() external view returns (address);
+    /// @notice The USDai token the ledger holds and settles in (fixed at initialization).
     function usdai() external view returns (address);
     /// @notice USDai the ledger must hold (stack cash, senior pending, open recoveries, claimables).
     function accountedUsdai() external view returns (uint256);
+
+    // ---------------------------------------------------------------- constants
+
+    /// @notice The role that may approve and remove curators.
+    function CURATOR_ADMIN_ROLE() external view returns (bytes32);
+
+    /// @notice Extra precision of the deposit-NAV accrual (1e9 units per USDai wei). A stack's senior
+    ///         rate is rounded down to 1e-9 wei a second: at most 0.03 wei a year of accrual is lost per
+    ///         stack, while the largest accrual (1e27 wei x 1e9) still fits the 168 bits it is kept in.
+    function NAV_SCALE() external view returns (uint256);
+
+    /// @notice The role that may pause and unpause.
+    function PAUSER_ROLE() external view returns (bytes32);
 }

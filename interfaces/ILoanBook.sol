@@ -240,6 +240,10 @@ interface ILoanBook is ICreditTerms {
     ///         re-valued at once.
     function onReceiptEvidence(uint256 receiptId) external;
 
+    /// @notice Re-reads the due-date index from its head when the head bucket is empty (a deadline beyond
+    ///         one scan's reach). Permissionless; the ledger's `staleFrom` (and so the vault) follows.
+    function rescanIndex() external;
+
     // ---------------------------------------------------------------- views
 
     /// @notice Principal outstanding and interest owed now on a loan.
@@ -267,17 +271,58 @@ interface ILoanBook is ICreditTerms {
     /// @notice Start of the hour in which the first loan becomes markable (`type(uint256).max` if none).
     function staleFrom() external view returns (uint256);
 
+    /// @notice Loan `loanId` as stored (USDai units; accruals as of `lastAccrual`, `loanDebt` for now);
+    ///         reverts `LoanNonexistent` for an unknown id.
     function loan(uint256 loanId) external view returns (Loan memory);
+    /// @notice Number of loans originated; ids run from 1 to it.
     function loanCount() external view returns (uint256);
     /// @notice The live loan a pledged receipt secures (0 if none).
     function loanOfReceipt(uint256 receiptId) external view returns (uint256);
+    /// @notice Ids of stack `stackId`'s open loans (active, or defaulted and not yet closed), in no set
+    ///         order; at most `MAX_OPEN_LOANS_PER_STACK`.
     function openLoans(uint256 stackId) external view returns (uint256[] memory);
+    /// @notice The risk parameters in force (see `RiskParams`).
     function riskParams() external view returns (RiskParams memory);
+    /// @notice The stack's prepayment fee in bps, which new terms must sign; a loan keeps the fee it was
+    ///         originated with (`Loan.prepaymentFeeBps`).
     function prepaymentFeeOf(uint256 stackId) external view returns (uint256);
     /// @notice Insurance payouts recorded for a receipt so far.
     function insurancePaid(uint256 receiptId) external view returns (uint256);
     /// @notice The credit policy (`ICreditPolicy`) that checks and spends borrowers' consent.
     function policy() external view returns (address);
+    /// @notice The FiLo ledger (`IFiLoRegistry`) that settles every cash flow (fixed at initialization).
     function ledger() external view returns (address);
+    /// @notice The CALIBER receipt contract whose receipts secure the loans (fixed at initialization).
     function caliber() external view returns (address);
+
+    // ---------------------------------------------------------------- constants
+
+    /// @notice Granularity of the due-date index: a loan's deadline is filed under the hour it falls in,
+    ///         and the vault stops pricing from the start of that hour (up to an hour early, never late).
+    function BUCKET() external view returns (uint256);
+
+    /// @notice Highest loan rate (100% a year): beyond it a typo is likelier than a deal.
+    function MAX_APR_BPS() external view returns (uint256);
+
+    /// @notice Bounds `hasDelinquency`, which a junior withdrawal runs over the stack's open loans.
+    function MAX_OPEN_LOANS_PER_STACK() external view returns (uint256);
+
+    /// @notice Longest schedule: bounds a schedule walk.
+    function MAX_PERIODS() external view returns (uint256);
+
+    /// @notice Longest payment period of a loan (365 days).
+    function MAX_PERIOD_LENGTH() external view returns (uint256);
+
+    /// @notice Bounds the receipt loops of origination, valuation and release.
+    function MAX_RECEIPTS_PER_LOAN() external view returns (uint256);
+
+    /// @notice Words of the index bitmap (256 hours each, about 10.7 days) one scan reads at most
+    ///         (about 1.9 years); a deadline beyond is found by `rescanIndex` as time gets closer.
+    function MAX_SCAN_WORDS() external view returns (uint256);
+
+    /// @notice Longest loan (30 years): also keeps `(1 + r)^n` of the annuity far inside 256 bits.
+    function MAX_TERM() external view returns (uint256);
+
+    /// @notice Shortest payment period of a loan (1 day).
+    function MIN_PERIOD_LENGTH() external view returns (uint256);
 }

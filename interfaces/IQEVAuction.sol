@@ -131,16 +131,63 @@ interface IQEVAuction is IRedemptionPriority {
     ///         it can never be ranked and the list could never finish. Permissionless.
     function challengeSettlement(uint256 cycleId, uint256 ticketId, uint256 position) external;
 
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Sets the bid window (seconds before each cycle boundary) and the reveal window (seconds
+    ///         after it) (`DEFAULT_ADMIN_ROLE`); `ParameterOutOfRange` unless the bid window is in
+    ///         [1, cycle - 1] and the reveal window in [1, cycle - bidWindow - 1].
+    /// @dev Warning: a change moves the phases of the cycle in progress; make it between auctions.
+    function setWindows(uint256 bidWindow, uint256 revealWindow) external;
+
+    /// @notice Caps the bids of one cycle (`DEFAULT_ADMIN_ROLE`): in [1, 65535]. Bounds the reveal,
+    ///         sweep and settlement work of a round.
+    function setMaxBids(uint256 maxBids) external;
+
+    /// @notice Sets the share of a forfeited bond paid to the sweeping keeper (`DEFAULT_ADMIN_ROLE`):
+    ///         at most `MAX_KEEPER_TIP_BPS`.
+    function setKeeperTip(uint256 keeperTipBps) external;
+
+    /// @notice Sets the reserve fee below which a revealed bid buys no priority (`DEFAULT_ADMIN_ROLE`):
+    ///         at most `MAX_MIN_FEE_BPS`. A round keeps the reserve it had at its first bid.
+    function setMinFee(uint256 minFeeBps) external;
+
+    /// @notice Pauses bidding (`PAUSER_ROLE`); reveals, sweeps and settlement stay open so that no
+    ///         bond is trapped.
+    function pause() external;
+
+    /// @notice Lifts the pause (`PAUSER_ROLE`).
+    function unpause() external;
+
+    /// @notice Highest keeper tip governance may set (1,000 bps: 10% of a forfeited bond).
+    function MAX_KEEPER_TIP_BPS() external view returns (uint256);
+
+    /// @notice Reserve fee a new auction starts with (10 bps): a fee of 0 buys no priority.
+    function DEFAULT_MIN_FEE_BPS() external view returns (uint256);
+
+    /// @notice Highest reserve fee governance may set (8,191 bps: the largest fee of a tier-13 bid).
+    function MAX_MIN_FEE_BPS() external view returns (uint256);
+
+    /// @notice The role that may pause and unpause bidding.
+    function PAUSER_ROLE() external view returns (bytes32);
+
     // ---------------------------------------------------------------- views
 
+    /// @notice The sUSDai vault whose requests are bid on and whose cycles time the auction (fixed).
     function vault() external view returns (address);
+    /// @notice Ticket `ticketId`'s bid in cycle `cycleId`'s auction (status `None` if it placed none).
     function bidOf(uint256 cycleId, uint256 ticketId) external view returns (Bid memory);
+    /// @notice Counters of cycle `cycleId`'s auction (see `Round`).
     function roundOf(uint256 cycleId) external view returns (Round memory);
     /// @notice [opens, closes) of the bid window of `cycleId`, and the end of its reveal window.
     function windows(uint256 cycleId) external view returns (uint256 bidOpens, uint256 revealOpens, uint256 revealCloses);
+    /// @notice Seconds before each cycle boundary during which bids are taken.
     function bidWindow() external view returns (uint256);
+    /// @notice Seconds after each cycle boundary during which bids are revealed.
     function revealWindow() external view returns (uint256);
+    /// @notice Most bids one cycle's auction takes (`BidCapReached` beyond).
     function maxBids() external view returns (uint256);
+    /// @notice Share of a swept bond paid to the sweeping keeper in sUSDai shares, in bps (the rest is
+    ///         burned). The value in force at the sweep applies, not the one at the bid.
     function keeperTipBps() external view returns (uint256);
     /// @notice Reserve fee: a revealed fee below it buys no priority (the bond is still released).
     function minFeeBps() external view returns (uint256);

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ISeniorCapital} from "./ISeniorCapital.sol";
+import {IRedemptionPriority} from "./IRedemptionPriority.sol";
+import {IRedemptionTicket} from "./IRedemptionTicket.sol";
+
 /// @title IStakedUSDaiTypes
 /// @notice sUSDai's types, errors and events, shared by the vault, its module and their callers.
 interface IStakedUSDaiTypes {
@@ -131,6 +135,63 @@ interface IStakedUSDaiTypes {
 ///      place. Per-request views report one request (id != 0) or the controller's aggregate (id 0);
 ///      claims draw on the controller's claimable requests in the order they became claimable to it.
 interface IStakedUSDai is IStakedUSDaiTypes {
+    // ---------------------------------------------------------------- ERC-4626 deposits
+
+    /// @notice Deposits `assets` USDai for `receiver`, minting shares at the deposit price rounded down.
+    /// @dev Reverts while paused, for a blacklisted caller or receiver, when no share would be minted,
+    ///      beyond the supply cap, or from the moment the ledger's NAV may be stale until someone marks
+    ///      it (`navState`): a deposit never prices against a NAV that lags a due date or an appraisal.
+    function deposit(uint256 assets, address receiver) external returns (uint256 shares);
+
+    /// @notice Mints exactly `shares` to `receiver` for the USDai they cost at the deposit price,
+    ///         rounded up. Same refusals as `deposit`.
+    function mint(uint256 shares, address receiver) external returns (uint256 assets);
+
+    /// @notice Shares `assets` buy at the deposit price, rounded down.
+    function convertToShares(uint256 assets) external view returns (uint256 shares);
+
+    /// @notice USDai `shares` are worth at the deposit price, rounded down.
+    /// @dev Warning: redemptions are priced at servicing with `redemptionAssets()`, which leaves
+    ///      accrued-but-unpaid interest out: a request gets at most this, often less.
+    function convertToAssets(uint256 shares) external view returns (uint256 assets);
+
+    /// @notice Same as `convertToShares`.
+    function previewDeposit(uint256 assets) external view returns (uint256 shares);
+
+    /// @notice USDai `mint(shares)` would take now, rounded up.
+    function previewMint(uint256 shares) external view returns (uint256 assets);
+
+    /// @dev Warning: always reverts `PreviewUnsupported` (ERC-7540: redemptions are asynchronous).
+    function previewRedeem(uint256 shares) external view returns (uint256);
+
+    /// @dev Warning: always reverts `PreviewUnsupported` (ERC-7540: redemptions are asynchronous).
+    function previewWithdraw(uint256 assets) external view returns (uint256);
+
+    /// @notice USDai `receiver` may deposit now: 0 while paused, for a blacklisted receiver or while the
+    ///         NAV may be stale; otherwise what the supply cap leaves (unbounded without a cap).
+    function maxDeposit(address receiver) external view returns (uint256);
+
+    /// @notice `maxDeposit` in shares (rounded down).
+    function maxMint(address receiver) external view returns (uint256);
+
+    // ---------------------------------------------------------------- ERC-7540 claims
+
+    /// @notice Claims `shares` of `controller`'s serviced balance, paying their USDai to `receiver`.
+    /// @dev Caller must be `controller` or its operator. Draws on its claimable requests in the order
+    ///      they became claimable to it; a request taken in full pays exactly what it holds, a part pays
+    ///      its assets rounded down. Open while paused (the USDai is already set aside).
+    function redeem(uint256 shares, address receiver, address controller) external returns (uint256 assets);
+
+    /// @notice Claims `assets` USDai of `controller`'s serviced balance for `receiver`, taking the shares
+    ///         they correspond to (a part rounded up), in the same order as `redeem`.
+    function withdraw(uint256 assets, address receiver, address controller) external returns (uint256 shares);
+
+    /// @notice Shares `controller` can claim now (its claimable aggregate).
+    function maxRedeem(address controller) external view returns (uint256);
+
+    /// @notice USDai `controller` can claim now (its claimable aggregate).
+    function maxWithdraw(address controller) external view returns (uint256);
+
     // ---------------------------------------------------------------- ERC-7540 redemption
 
     /// @notice Escrows `shares` of `owner` as a redemption request for `controller` and mints its
@@ -156,6 +217,8 @@ interface IStakedUSDai is IStakedUSDaiTypes {
     /// @notice ERC-7540 operator approval for the caller's requests and claims.
     function setOperator(address operator, bool approved) external returns (bool);
 
+    /// @notice Whether `operator` may act for `controller` (ERC-7540): request with its shares (no
+    ///         allowance needed), reduce its requests, claim to any receiver and bid in the QEV auction.
     function isOperator(address controller, address operator) external view returns (bool);
 
     /// @notice ERC-7575: the share token (this vault).
@@ -177,6 +240,37 @@ interface IStakedUSDai is IStakedUSDaiTypes {
     ///         cash no loan uses can serve due redemptions. STRATEGY_ADMIN only; refused while paused.
     function deallocate(uint256 stackId, uint256 amount) external;
 
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Caps `totalAssets()` after a deposit (`DEFAULT_ADMIN_ROLE`).
+    function setSupplyCap(uint256 cap) external;
+
+    /// @notice Sets the FiLo ledger whose senior NAV the vault prices (`DEFAULT_ADMIN_ROLE`).
+    /// @dev Warning: not refused while the current registry still holds the vault's capital: its senior
+    ///      NAV leaves `totalAssets()` at once (the price drops). Deallocate everything first.
+    function setRegistry(ISeniorCapital registry) external;
+
+    /// @notice Sets the QEV auction (`DEFAULT_ADMIN_ROLE`); zero turns priority off (FIFO only).
+    /// @dev Warning: refused while any bond is locked.
+    function setAuction(IRedemptionPriority auction) external;
+
+    /// @notice Sets the minimum request and the open-request cap per controller (`DEFAULT_ADMIN_ROLE`);
+    ///         `ParameterOutOfRange` outside [0, 2^88) (a request holds at most a uint88) and [1, 2^16).
+    function setRedemptionLimits(uint256 minRequestShares, uint256 maxOpenRequests) external;
+
+    /// @notice Sets the ticket contract, once (`DEFAULT_ADMIN_ROLE`; `TicketAlreadySet` afterwards).
+    function setTicket(IRedemptionTicket ticket) external;
+
+    /// @notice Blacklists or clears `account` (`BLACKLIST_ADMIN_ROLE`): a blacklisted account can neither
+    ///         send nor receive sUSDai, request, transfer a ticket or receive one.
+    function setBlacklisted(address account, bool blacklisted) external;
+
+    /// @notice Pauses deposits, requests and share transfers (`PAUSER_ROLE`); claims stay open.
+    function pause() external;
+
+    /// @notice Lifts the pause (`PAUSER_ROLE`).
+    function unpause() external;
+
     // ---------------------------------------------------------------- QEV hooks (auction only)
 
     /// @notice Locks `shares` of request `requestId`'s pending shares as a bid bond.
@@ -196,6 +290,9 @@ interface IStakedUSDai is IStakedUSDaiTypes {
 
     // ---------------------------------------------------------------- views
 
+    /// @notice The module that runs the less frequent entry points by delegatecall (same storage).
+    function MODULE() external view returns (address);
+    /// @notice ERC-4626: the underlying asset (USDai, 18 decimals).
     function asset() external view returns (address);
     /// @notice Idle USDai + base yield USDai owes the vault (harvestable now, net of its admin fee) +
     ///         senior NAV with accrued interest: prices deposits.
@@ -207,11 +304,19 @@ interface IStakedUSDai is IStakedUSDaiTypes {
     function reservedAssets() external view returns (uint256);
     /// @notice Shares escrowed by the vault for requests (pending + bonds).
     function escrowedShares() external view returns (uint256);
+    /// @notice The cycle in progress, from 0: `(block.timestamp - genesis) / cycleDuration`.
     function currentCycle() external view returns (uint256);
+    /// @notice Start of cycle `cycleId` (unix seconds): `genesis + cycleId * cycleDuration`.
     function cycleStart(uint256 cycleId) external view returns (uint256);
+    /// @notice Start of cycle 0 (unix seconds), fixed at initialization.
     function genesis() external view returns (uint256);
+    /// @notice Length of a cycle in seconds (default 30 days), fixed at initialization.
     function cycleDuration() external view returns (uint256);
+    /// @notice Request `requestId` as stored: holder, pending shares (bond excluded) and whether it counts
+    ///         against its maker's cap. All zero once the request is retired, or if it never existed.
     function requestOf(uint256 requestId) external view returns (Request memory);
+    /// @notice The serviced, unclaimed part of request `requestId` (shares burned, USDai set aside) and the
+    ///         next request in its holder's claim list.
     function claimOf(uint256 requestId) external view returns (Claim memory);
     /// @notice Tickets `holder` holds (its ERC-721 balance).
     function ticketCount(address holder) external view returns (uint256);
@@ -219,17 +324,26 @@ interface IStakedUSDai is IStakedUSDaiTypes {
     function ticket() external view returns (address);
     /// @notice Requests passed over by FIFO while bonded and not yet served: [heldHead, heldTail).
     function heldState() external view returns (uint256 heldHead, uint256 heldTail);
+    /// @notice The request at position `index` of the held list (0 outside [heldHead, heldTail)).
     function heldAt(uint256 index) external view returns (uint256 requestId);
+    /// @notice Shares of request `requestId` locked as a QEV bid bond (0 if none).
     function bondOf(uint256 requestId) external view returns (uint256);
     /// @notice Next request id; first id not yet passed by FIFO servicing; ids below `dueLimit` are
     ///         due now (made before the current cycle).
     function queueState() external view returns (uint256 nextRequestId, uint256 fifoHead, uint256 dueLimit);
     /// @notice Open requests counted against `controller`'s cap (made by it, still held and pending).
     function openRequests(address controller) external view returns (uint256);
+    /// @notice Smallest request in shares (18 decimals), and smallest remainder a reduction may leave.
     function minRequestShares() external view returns (uint256);
+    /// @notice Most open requests a controller may have counted against its cap at once.
     function maxOpenRequests() external view returns (uint256);
+    /// @notice The FiLo ledger whose senior NAV the vault prices (zero until set: no allocation).
     function registry() external view returns (address);
+    /// @notice The QEV auction that ranks each cycle's redemptions (zero: FIFO only).
     function auction() external view returns (address);
+    /// @notice Cap on `totalAssets()` after a deposit, in USDai units (18 decimals); `type(uint256).max`
+    ///         means none.
     function supplyCap() external view returns (uint256);
+    /// @notice Whether `account` is blacklisted (see `setBlacklisted`).
     function isBlacklisted(address account) external view returns (bool);
 }

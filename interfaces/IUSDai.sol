@@ -78,25 +78,53 @@ interface IUSDai is IERC20 {
 
     // ---------------------------------------------------------------- governance
 
+    /// @notice Caps `totalSupply()` after a deposit, in USDai units (`DEFAULT_ADMIN_ROLE`). Any value: below
+    ///         the supply it only stops deposits; harvests mint base yield regardless of it.
     function setSupplyCap(uint256 cap) external;
+    /// @notice Sets the adapter that swaps supported stablecoins to and from wM (`DEFAULT_ADMIN_ROLE`;
+    ///         `AddressZero` for zero). Applies from the next deposit or withdrawal.
+    /// @dev Warning: the adapter holds the user's tokens during each swap and is trusted for the rest: a
+    ///      deposit's `minUsdaiOut` and a withdrawal's `minOut` are the user's only bound on what it returns.
     function setSwapAdapter(address adapter) external;
+    /// @notice Sets who receives harvested base yield net of the admin fee: the sUSDai vault
+    ///         (`DEFAULT_ADMIN_ROLE`; `AddressZero` for zero).
+    /// @dev Warning: not refused while yield is unharvested: the previous recipient's `baseYieldOwed` drops
+    ///      to 0 at once (the sUSDai price falls) and the new one gets it all. Harvest first.
     function setBaseYieldRecipient(address recipient) external;
+    /// @notice Sets the admin fee on base yield in bps (`AdminFeeTooHigh` above `MAX_ADMIN_FEE_BPS`) and its
+    ///         recipient (`AddressZero` for zero) (`DEFAULT_ADMIN_ROLE`).
+    /// @dev Warning: applies to yield accrued and not yet harvested too: `baseYieldOwed`, and with it the
+    ///      sUSDai price, moves at once. Harvest first.
     function setAdminFee(uint256 feeBps, address feeRecipient) external;
+    /// @notice Adds or removes a stablecoin (USDC, USDT) for deposits and withdrawals (`DEFAULT_ADMIN_ROLE`;
+    ///         `AddressZero` for zero). wM needs no support: withdrawals in wM stay open.
     function setTokenSupport(address token, bool supported) external;
+    /// @notice Blacklists or clears `account` (`BLACKLIST_ADMIN_ROLE`; `AddressZero` for zero): no USDai
+    ///         moves from, to or by it (transfers, allowance spends, deposits and withdrawals revert).
     function setBlacklisted(address account, bool blacklisted) external;
+    /// @notice Pauses deposits (`PAUSER_ROLE`); withdrawals, transfers and harvests stay open.
     function pause() external;
+    /// @notice Lifts the pause (`PAUSER_ROLE`).
     function unpause() external;
 
     // ---------------------------------------------------------------- views
 
     /// @notice The backing token (wM).
     function wrappedM() external view returns (address);
+    /// @notice The adapter that swaps supported stablecoins to and from wM.
     function swapAdapter() external view returns (address);
+    /// @notice The cap on `totalSupply()` a deposit may reach, in USDai units (18 decimals).
     function supplyCap() external view returns (uint256);
+    /// @notice Receives harvested base yield net of the admin fee (the sUSDai vault); zero until set, and
+    ///         a harvest then reverts `BaseYieldRecipientUnset`.
     function baseYieldRecipient() external view returns (address);
+    /// @notice Share of each harvest minted to `feeRecipient`, in bps (at most `MAX_ADMIN_FEE_BPS`).
     function adminFeeBps() external view returns (uint256);
+    /// @notice Receives the admin fee on base yield.
     function feeRecipient() external view returns (address);
+    /// @notice Whether `token` may be deposited and withdrawn into (wM is accepted regardless).
     function isTokenSupported(address token) external view returns (bool);
+    /// @notice Whether `account` is blacklisted (see `setBlacklisted`).
     function isBlacklisted(address account) external view returns (bool);
     /// @notice USDai a harvest would mint now (recipient + fee), from balance and accrued yield.
     function harvestableBaseYield() external view returns (uint256);
@@ -107,4 +135,18 @@ interface IUSDai is IERC20 {
     function baseYieldOwed(address recipient) external view returns (uint256);
     /// @notice The most a deposit can mint now (0 while paused).
     function maxDeposit() external view returns (uint256);
+
+    // ---------------------------------------------------------------- constants
+
+    /// @notice The role that may blacklist and clear accounts.
+    function BLACKLIST_ADMIN_ROLE() external view returns (bytes32);
+
+    /// @notice Highest admin fee on base yield governance may set (20%).
+    function MAX_ADMIN_FEE_BPS() external view returns (uint256);
+
+    /// @notice The role that may pause and unpause.
+    function PAUSER_ROLE() external view returns (bytes32);
+
+    /// @notice 1 wM unit (1e-6) backs 1e12 USDai units (1e-18).
+    function SCALE() external view returns (uint256);
 }

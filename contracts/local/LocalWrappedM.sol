@@ -184,6 +184,7 @@ contract LocalWrappedM is IWrappedM, IERC20Errors, Ownable {
     function _move(address from, address to, uint256 amount) internal {
         if (from == address(0)) {
             totalSupply += amount;
+            amount.toUint128(); // a mint must fit a balance; a transfer fits (amount <= the sender's)
         } else {
             _claim(from);
             Account storage a = _accounts[from];
@@ -196,7 +197,7 @@ contract LocalWrappedM is IWrappedM, IERC20Errors, Ownable {
             totalSupply -= amount;
         } else {
             _claim(to);
-            _accounts[to].balance += amount.toUint128();
+            _accounts[to].balance += uint128(amount); // safe: checked above for a mint, else <= a balance
         }
         emit Transfer(from, to, amount);
     }

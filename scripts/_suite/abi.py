@@ -13,7 +13,9 @@ loudly where it is used instead of writing a grace period into a penalty rate.
   source (the ABI names the enum type, `enum IQEVAuction.BidStatus`; member names are only in the
   source).
 - `event_signature(container, "Deposit")`, `event_topic(...)`: from the compiled ABI.
-- `events(receipt, contract, "Name")`: the decoded logs of one event of one contract.
+- `raw_events(receipt, address, container, "Name")`: one event's arguments from a raw JSON-RPC receipt
+  (for callers that bypass Ape for speed). Everything else decodes events with Ape's own
+  `receipt.events.filter(contract.Name)`, which reads the same ABI.
 
 Argument names are matched without their trailing underscores (`ledger_` is `ledger`).
 """
@@ -212,11 +214,6 @@ def event_signature(container: Any, name: str) -> str:
 def event_topic(container: Any, name: str) -> str:
     """topic0 of event `name` (0x-prefixed hex)."""
     return "0x" + keccak(text=event_signature(container, name)).hex()
-
-
-def events(receipt: Any, contract: Any, name: str) -> list[Any]:
-    """The logs of event `name` that `contract` emitted in an Ape receipt, decoded (fields by name)."""
-    return list(receipt.events.filter(getattr(contract, name)))
 
 
 def raw_events(receipt: Mapping[str, Any], address: str, container: Any, name: str) -> list[tuple[Any, ...]]:

@@ -34,6 +34,17 @@ RISK_DEFAULTS = Params().book_risk()
 RISK_NO_STALE_HAIRCUT = {**RISK_DEFAULTS, "staleHaircutBps": 0, "penaltyBps": 0}
 
 
+def stack_params(max_senior: int, first_loss_bps: int, curator_fee_bps: int) -> tuple[int, ...]:
+    """FiLoRegistry.StackParams as the ABI orders it."""
+    return struct(
+        project.FiLoRegistry,
+        "StackParams",
+        maxSenior=max_senior,
+        minFirstLossBps=first_loss_bps,
+        curatorFeeBps=curator_fee_bps,
+    )
+
+
 def risk_params(base: dict[str, int] | None = None, **fields: int) -> tuple[int, ...]:
     """LoanBook.RiskParams as the ABI orders it: `base` (default: the launch's) with `fields` changed."""
     return struct(project.LoanBook, "RiskParams", **{**(base or RISK_DEFAULTS), **fields})
@@ -121,6 +132,13 @@ def borrower2(accounts: Any) -> Any:
 def _funded(account: Any) -> Any:
     chain.provider.set_balance(account.address, 10**21)
     return account
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _credit_accounts(custodian: Any, appraiser: Any, vault_account: Any, curator2: Any, borrower2: Any) -> None:
+    """Generates and funds the credit tests' extra accounts at session scope, before any module or test
+    snapshot: first funded inside a test's snapshot, an account would lose its ether when that test's
+    state is reverted, and a later test (whichever ran first decides) would fail for lack of gas."""
 
 
 @pytest.fixture(scope="session")
@@ -215,21 +233,39 @@ def harness(deployer: Any) -> Any:
 
 def insurance(
     expiry: int | None = None, coverage: int = 10_000_000 * USDAI, insurer: str | None = None
+) -> dict[str, Any]:
+    """CALIBER's Insurance struct, by field name."""
+    return {
+        "insurer": insurer or "0x00000000000000000000000000000000000115e4",
+        "policyHash": b"\x11" * 32,
+        "coverageUsdai": coverage,
+        "policyExpiry": expiry or now() + YEAR,
+    }
+
+
+def insurance_params(
+    expiry: int | None = None, coverage: int = 10_000_000 * USDAI, insurer: str | None = None
 ) -> tuple:
-    return (
-        insurer or "0x00000000000000000000000000000000000115e4",
-        b"\x11" * 32,
-        coverage,
-        expiry or now() + YEAR,
-    )
+    """CALIBER's Insurance struct as the ABI orders it."""
+    return struct(project.CaliberReceipt, "Insurance", **insurance(expiry, coverage, insurer))
 
 
 def mint_params(
     quantity: int = 8, model: str = "NVIDIA H100 SXM5", expiry: int | None = None, asset_class: str = "GPU",
-    coverage: int = 10_000_000 * USDAI,
+    coverage: int = 10_000_000 * USDAI, serials_root: bytes = b"\x5e" * 32,
 ) -> tuple:
-    # (facilityId, assetClass, model, quantity, serialsRoot, legalDocHash, insurance)
-    return (b"\x0f" * 32, asset_class, model, quantity, b"\x5e" * 32, b"\x1e" * 32, insurance(expiry, coverage))
+    """CALIBER's MintParams as the ABI orders it."""
+    return struct(
+        project.CaliberReceipt,
+        "MintParams",
+        facilityId=b"\x0f" * 32,
+        assetClass=asset_class,
+        model=model,
+        quantity=quantity,
+        serialsRoot=serials_root,
+        legalDocHash=b"\x1e" * 32,
+        insurance=insurance(expiry, coverage),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -305,7 +341,7 @@ def make_stack(
         fee_bps: int = 1000,
     ) -> int:
         who = curator_ or curator
-        stack_id = registry.createStack((max_senior, first_loss_bps, fee_bps), sender=who).return_value
+        stack_id = registry.createStack(stack_params(max_senior, first_loss_bps, fee_bps), sender=who).return_value
         if junior:
             deposit_junior(who, stack_id, junior)
         if senior:
@@ -353,9 +389,11 @@ def originate(
 __all__ = [
     "strict_reverts",
     "now",
+    "_credit_accounts",
     "travel",
     "travel_to",
     "insurance",
+    "insurance_params",
     "mint_params",
     "custodian",
     "appraiser",
@@ -382,6 +420,7 @@ __all__ = [
     "RISK_DEFAULTS",
     "RISK_NO_STALE_HAIRCUT",
     "risk_params",
+    "stack_params",
     "current_risk",
     "set_risk",
     "stack_rules",

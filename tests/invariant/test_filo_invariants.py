@@ -37,6 +37,7 @@ from tests.credit.fixtures import (
     USDAI,
     now,
     risk_params,
+    stack_params,
     strict_reverts,
 )
 from tests.reference import credit as ref
@@ -93,7 +94,7 @@ def test_filo_invariants(
         @initialize()
         def create_stacks(self) -> None:
             for sid, who in curators.items():
-                got = registry.createStack((5_000_000 * USDAI, 1000, 1000), sender=who).return_value
+                got = registry.createStack(stack_params(5_000_000 * USDAI, 1000, 1000), sender=who).return_value
                 self.model.stacks[got] = ref.StackModel(who.address, 1000, 1000, 5_000_000 * USDAI, now())
                 assert got == sid
                 deposit_junior(who, sid, 150_000 * USDAI)

@@ -55,7 +55,9 @@ def test_probe(accounts):
         "qev_has_push2_2711": "612711" in _code("QEVAuction"),
         # The interface struct seen through both contracts that use it.
         "request_fields": [(f.name, f.type) for f in request_of.outputs[0].components],
-        "code": {n: hashlib.sha256(_code(n).encode()).hexdigest() for n in ("StakedUSDai", "QEVAuction")},
+        "code": {
+            n: hashlib.sha256(_code(n).encode()).hexdigest() for n in ("StakedUSDai", "QEVAuction", "RedemptionTicket")
+        },
     }
     Path(os.environ["PROBE_OUT"]).write_text(json.dumps(result))
 '''
@@ -121,33 +123,25 @@ def edit(scratch: Path) -> Iterator[Callable[[str, str, str], None]]:
     _restore()
 
 
-def test_library_constant_edit__reaches_importers__and_restore_brings_old_value_back(
+def test_library_and_interface_edits__reach_every_importer__and_restore_brings_old_code_back(
     probe: Callable[[], dict[str, Any]], edit: Any
 ) -> None:
+    """Both kinds of edit in one pass (each probe is a full `ape test` run): a library constant and an
+    interface struct field."""
     before = probe()
     assert before["opens_fee_10001"] is False and before["qev_has_push2_2711"] is False
+    assert before["request_fields"] == [["controller", "address"], ["shares", "uint88"], ["counted", "bool"]]
 
     edit("contracts/libraries/RangeProofLib.sol", "MAX_FEE_BPS = 10_000;", "MAX_FEE_BPS = 10_001;")
+    edit("interfaces/IStakedUSDai.sol", "uint88 shares; // pending", "uint96 shares; // pending")
     edited = probe()
     assert edited["opens_fee_10001"] is True  # through RangeProofHarness, which imports the library
     assert edited["qev_has_push2_2711"] is True  # and QEVAuction holds the new constant
-
-    edit.restore()
-    assert probe() == before
-
-
-def test_interface_struct_edit__reaches_both_contracts_using_it(
-    probe: Callable[[], dict[str, Any]], edit: Any
-) -> None:
-    before = probe()
-    assert before["request_fields"] == [["controller", "address"], ["shares", "uint88"], ["counted", "bool"]]
-
-    edit("interfaces/IStakedUSDai.sol", "uint88 shares; // pending", "uint96 shares; // pending")
-    edited = probe()
     assert edited["request_fields"] == [["controller", "address"], ["shares", "uint96"], ["counted", "bool"]]
-    # QEVAuction only decodes the struct from the vault: its code must change with it.
-    assert edited["code"]["QEVAuction"] != before["code"]["QEVAuction"]
+    # The vault keeps the struct; the ticket (which does not import the library) only decodes it from
+    # the vault: its code must change with it.
     assert edited["code"]["StakedUSDai"] != before["code"]["StakedUSDai"]
+    assert edited["code"]["RedemptionTicket"] != before["code"]["RedemptionTicket"]
 
     edit.restore()
     assert probe() == before

@@ -11,7 +11,7 @@ from tests.credit.fixtures import (
     R_ACTIVE,
     R_RELEASED,
     USDAI,
-    insurance,
+    insurance_params,
     mint_params,
     now,
     strict_reverts,
@@ -99,7 +99,7 @@ def test_insurance__lapses__not_financeable_until_renewed(caliber, make_receipt,
     rid = make_receipt(expiry=now() + 5 * DAY)
     travel(5 * DAY)
     assert not caliber.isFinanceable(rid)
-    caliber.updateInsurance(rid, insurance(expiry=now() + 365 * DAY), sender=custodian)
+    caliber.updateInsurance(rid, insurance_params(expiry=now() + 365 * DAY), sender=custodian)
     assert caliber.isFinanceable(rid)
 
 
@@ -107,7 +107,7 @@ def test_update_insurance__other_custodian__reverts(caliber, make_receipt, deplo
     rid = make_receipt()
     caliber.grantRole(caliber.CUSTODIAN_ROLE(), alice, sender=governance)
     with strict_reverts(caliber.ReceiptCustodianMismatch, id=rid, caller=alice):
-        caliber.updateInsurance(rid, insurance(), sender=alice)
+        caliber.updateInsurance(rid, insurance_params(), sender=alice)
 
 
 def test_verify_serial__merkle_proof(caliber, custodian, borrower):
@@ -115,9 +115,7 @@ def test_verify_serial__merkle_proof(caliber, custodian, borrower):
     leaves = [_leaf(s) for s in serials]
     left, right = _pair(leaves[0], leaves[1]), _pair(leaves[2], leaves[3])
     root = _pair(left, right)
-    params = list(mint_params())
-    params[4] = root
-    rid = caliber.mint(borrower, tuple(params), sender=custodian).return_value
+    rid = caliber.mint(borrower, mint_params(serials_root=root), sender=custodian).return_value
     assert caliber.verifySerial(rid, "GPU-0003", [leaves[3], left])
     assert not caliber.verifySerial(rid, "GPU-9999", [leaves[3], left])
 
@@ -175,8 +173,7 @@ def test_token_uri__on_chain_json(caliber, make_receipt):
 
 def test_token_uri__model_with_quotes_and_backslashes__stays_valid_json(caliber, custodian, borrower):
     model = 'H100 "SXM5"\\","trait_type":"forged'
-    params = list(mint_params(model=model))
-    rid = caliber.mint(borrower, tuple(params), sender=custodian).return_value
+    rid = caliber.mint(borrower, mint_params(model=model), sender=custodian).return_value
     uri = caliber.tokenURI(rid)
     meta = json.loads(base64.b64decode(uri[len("data:application/json;base64,") :]))
     attrs = {a["trait_type"]: a["value"] for a in meta["attributes"]}

@@ -4,7 +4,16 @@ while the loan performs, a recovery once it has defaulted."""
 
 from ape import chain
 
-from tests.credit.fixtures import DAY, MONTH, R_LIQUIDATED, USDAI, insurance, now, strict_reverts, travel
+from tests.credit.fixtures import (
+    DAY,
+    MONTH,
+    R_LIQUIDATED,
+    USDAI,
+    insurance_params,
+    now,
+    strict_reverts,
+    travel,
+)
 
 GRACE = 30 * DAY
 
@@ -144,7 +153,7 @@ def test_payout__coverage_fixed_when_the_loss_is_reported(
     loan_id = originate(make_stack(), receipts=[rid])
     caliber.reportCasualty(rid, now(), sender=custodian)
     # Restating the policy after the loss changes nothing the loss is covered for.
-    caliber.updateInsurance(rid, insurance(now() + 400 * DAY, 5_000_000 * USDAI), sender=custodian)
+    caliber.updateInsurance(rid, insurance_params(now() + 400 * DAY, 5_000_000 * USDAI), sender=custodian)
     assert tuple(caliber.casualty(rid))[1] == 100_000 * USDAI
     fund_usdai(alice, 100_001 * USDAI)
     with strict_reverts(book.InsuranceCoverageExceeded, coverage=100_000 * USDAI):

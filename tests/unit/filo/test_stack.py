@@ -8,13 +8,14 @@ from tests.credit.fixtures import (
     USDAI,
     current_risk,
     risk_params,
+    stack_params,
     stack_rules,
     strict_reverts,
 )
 
 
 def test_create_stack__approved_curator__records_params(registry, curator):
-    tx = registry.createStack((5_000_000 * USDAI, 1500, 500), sender=curator)
+    tx = registry.createStack(stack_params(5_000_000 * USDAI, 1500, 500), sender=curator)
     stack_id = tx.return_value
     st = registry.stack(stack_id)
     assert (st.curator, st.maxSenior, st.minFirstLossBps, st.curatorFeeBps) == (
@@ -29,17 +30,17 @@ def test_create_stack__approved_curator__records_params(registry, curator):
 
 def test_create_stack__unapproved_curator__reverts(registry, alice):
     with strict_reverts(registry.CuratorNotApproved, curator=alice):
-        registry.createStack((USDAI, 1000, 0), sender=alice)
+        registry.createStack(stack_params(USDAI, 1000, 0), sender=alice)
 
 
 def test_create_stack__first_loss_below_floor__reverts(registry, curator):
     with strict_reverts(registry.StackParamsInvalid, minFirstLossBps=999):
-        registry.createStack((USDAI, 999, 0), sender=curator)
+        registry.createStack(stack_params(USDAI, 999, 0), sender=curator)
 
 
 def test_create_stack__fee_above_ceiling__reverts(registry, curator):
     with strict_reverts(registry.StackParamsInvalid, curatorFeeBps=2001):
-        registry.createStack((USDAI, 1000, 2001), sender=curator)
+        registry.createStack(stack_params(USDAI, 1000, 2001), sender=curator)
 
 
 def test_set_curator_approval__without_role__reverts(registry, alice):
@@ -51,7 +52,7 @@ def test_set_curator_approval__revoked__cannot_create(registry, governance, cura
     tx = registry.setCuratorApproval(curator, False, sender=governance)
     assert not tx.events.filter(registry.CuratorApprovalUpdated)[0].approved
     with strict_reverts(registry.CuratorNotApproved):
-        registry.createStack((USDAI, 1000, 0), sender=curator)
+        registry.createStack(stack_params(USDAI, 1000, 0), sender=curator)
 
 
 def test_set_vault__admin__emits_previous_and_current(registry, governance, vault_account, alice):
@@ -105,7 +106,8 @@ def test_set_risk_params__out_of_range__reverts_naming_the_field(book, governanc
         ("liquidationCostBps", 10_001, 0, 10_000),
         ("gracePeriod", 366 * DAY, 0, YEAR),
         ("staleHaircutBps", 10_001, 0, 10_000),
-        ("maintenanceLtvBps", 6999, 7000, 2**256 - 1),  # below the origination LTV
+        ("maintenanceLtvBps", 6999, 7000, 10_000),  # below the origination LTV
+        ("maintenanceLtvBps", 10_001, 7000, 10_000),  # a margin call only once underwater: none
         ("curePeriod", 91 * DAY, DAY, 90 * DAY),
         ("curePeriod", DAY - 1, DAY, 90 * DAY),
         ("penaltyBps", 5001, 0, 5000),

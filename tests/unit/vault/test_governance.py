@@ -98,6 +98,14 @@ def test_set_redemption_limits__zero_max_open__reverts_parameter_out_of_range(va
         vault.setRedemptionLimits(USDAI, 0, sender=governance)
 
 
+def test_set_redemption_limits__minimum_beyond_a_request__reverts_parameter_out_of_range(vault, governance, reverts):
+    """A request holds at most a uint88 of shares: a larger minimum would refuse every request."""
+    with reverts(vault.ParameterOutOfRange, name="minRequestShares", value=2**88, min=0, max=2**88 - 1):
+        vault.setRedemptionLimits(2**88, 50, sender=governance)
+    vault.setRedemptionLimits(2**88 - 1, 50, sender=governance)
+    assert vault.minRequestShares() == 2**88 - 1
+
+
 def test_set_blacklisted__by_blacklister__emits_blacklist_updated(vault, blacklister, alice):
     tx = vault.setBlacklisted(alice, True, sender=blacklister)
     event = tx.events.filter(vault.BlacklistUpdated)[0]
