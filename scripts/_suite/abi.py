@@ -36,6 +36,19 @@ _ENUM = re.compile(r"\benum\s+(\w+)\s*\{([^}]*)\}", re.DOTALL)
 _DECLARATION = re.compile(r"^\s*(?:abstract\s+)?(?:contract|interface|library)\s+(\w+)", re.MULTILINE)
 
 
+_CONTAINERS: dict[str, Any] = {}
+
+
+def container(name: str) -> Any:
+    """`ape.project.<name>`, looked up once per process: each project attribute lookup costs about
+    10 ms (Ape checks the sources), too much for builders called on every loan or receipt."""
+    if name not in _CONTAINERS:
+        from ape import project
+
+        _CONTAINERS[name] = getattr(project, name)
+    return _CONTAINERS[name]
+
+
 class AbiMismatch(ValueError):
     """Values given by name do not match the compiled ABI (a missing, unknown or misshapen field)."""
 
@@ -115,8 +128,22 @@ def _struct_types(params: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, 
             yield from _struct_types(p.get("components", []))
 
 
+_STRUCTS: dict[tuple[str, int, str], dict[str, Any]] = {}
+
+
 def struct_abi(container: Any, struct_name: str) -> dict[str, Any]:
-    """The ABI type of struct `struct_name` (as `struct <Scope>.<Name>`) wherever the ABI uses it."""
+    """The ABI type of struct `struct_name` (as `struct <Scope>.<Name>`) wherever the ABI uses it
+    (kept per contract type: builders call this for every struct they encode)."""
+    if isinstance(container, list):
+        return _find_struct(container, struct_name)
+    contract_type = getattr(container, "contract_type", container)
+    key = (str(contract_type.name), id(contract_type.abi), struct_name)
+    if key not in _STRUCTS:
+        _STRUCTS[key] = _find_struct(container, struct_name)
+    return _STRUCTS[key]
+
+
+def _find_struct(container: Any, struct_name: str) -> dict[str, Any]:
     for entry in _abi_entries(container):
         for p in _struct_types([*entry.get("inputs", []), *entry.get("outputs", [])]):
             internal = str(p.get("internalType", ""))

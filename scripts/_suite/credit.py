@@ -8,10 +8,10 @@ import secrets
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ape import chain, project
+from ape import chain
 from eth_account.messages import encode_typed_data
 
-from scripts._suite.abi import struct, struct_abi
+from scripts._suite.abi import container, struct, struct_abi
 from scripts._suite.deployment import DAY, USDAI, Suite
 
 ONE_YEAR = 365 * DAY
@@ -73,7 +73,7 @@ DOMAIN_VERSION = "1"
 def terms_fields() -> list[tuple[str, str]]:
     """(name, type) of each `LoanTerms` field, in the compiled struct's order: the EIP-712 type. The
     contract's LOAN_TERMS_TYPEHASH is checked against it (tests/unit/filo/test_consent.py)."""
-    return [(str(c["name"]), str(c["type"])) for c in struct_abi(project.LoanBook, "LoanTerms")["components"]]
+    return [(str(c["name"]), str(c["type"])) for c in struct_abi(container("LoanBook"), "LoanTerms")["components"]]
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class LoanTerms:
 
     def as_tuple(self) -> tuple[Any, ...]:
         """The struct as the contracts take it, placed by the compiled ABI (`ICreditTerms.LoanTerms`)."""
-        return struct(project.LoanBook, "LoanTerms", **self.message())
+        return struct(container("LoanBook"), "LoanTerms", **self.message())
 
     def but(self, **changes: Any) -> LoanTerms:
         """The same terms with some fields changed (a curator's other terms, in tests)."""

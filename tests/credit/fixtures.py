@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from ape import chain, project
 
-from scripts._suite.abi import enum_members, struct, struct_fields
+from scripts._suite.abi import container, enum_members, struct, struct_fields
 from scripts._suite.credit import LoanTerms, build_terms, sign_terms
 from scripts._suite.deployment import DAY, USDAI, Params, asset_class_key
 from tests.support import strict_reverts
@@ -37,7 +37,7 @@ RISK_NO_STALE_HAIRCUT = {**RISK_DEFAULTS, "staleHaircutBps": 0, "penaltyBps": 0}
 def stack_params(max_senior: int, first_loss_bps: int, curator_fee_bps: int) -> tuple[int, ...]:
     """FiLoRegistry.StackParams as the ABI orders it."""
     return struct(
-        project.FiLoRegistry,
+        container("FiLoRegistry"),
         "StackParams",
         maxSenior=max_senior,
         minFirstLossBps=first_loss_bps,
@@ -47,12 +47,12 @@ def stack_params(max_senior: int, first_loss_bps: int, curator_fee_bps: int) -> 
 
 def risk_params(base: dict[str, int] | None = None, **fields: int) -> tuple[int, ...]:
     """LoanBook.RiskParams as the ABI orders it: `base` (default: the launch's) with `fields` changed."""
-    return struct(project.LoanBook, "RiskParams", **{**(base or RISK_DEFAULTS), **fields})
+    return struct(container("LoanBook"), "RiskParams", **{**(base or RISK_DEFAULTS), **fields})
 
 
 def current_risk(book: Any) -> dict[str, int]:
     """The book's risk parameters by field name."""
-    return dict(zip(struct_fields(project.LoanBook, "RiskParams"), book.riskParams(), strict=True))
+    return dict(zip(struct_fields(container("LoanBook"), "RiskParams"), book.riskParams(), strict=True))
 
 
 def set_risk(book: Any, governance: Any, **fields: int) -> None:
@@ -62,7 +62,7 @@ def set_risk(book: Any, governance: Any, **fields: int) -> None:
 
 def stack_rules(**fields: int) -> tuple[int, ...]:
     """FiLoRegistry.StackRules as the ABI orders it, the launch's with `fields` changed."""
-    return struct(project.FiLoRegistry, "StackRules", **{**STACK_RULES_DEFAULTS, **fields})
+    return struct(container("FiLoRegistry"), "StackRules", **{**STACK_RULES_DEFAULTS, **fields})
 
 # The unit tests' receipts are of class "GPU"; their schedules are not bound by depreciation (a flat
 # curve) unless a test sets one (tests/unit/filo/test_depreciation.py).
@@ -247,7 +247,7 @@ def insurance_params(
     expiry: int | None = None, coverage: int = 10_000_000 * USDAI, insurer: str | None = None
 ) -> tuple:
     """CALIBER's Insurance struct as the ABI orders it."""
-    return struct(project.CaliberReceipt, "Insurance", **insurance(expiry, coverage, insurer))
+    return struct(container("CaliberReceipt"), "Insurance", **insurance(expiry, coverage, insurer))
 
 
 def mint_params(
@@ -256,7 +256,7 @@ def mint_params(
 ) -> tuple:
     """CALIBER's MintParams as the ABI orders it."""
     return struct(
-        project.CaliberReceipt,
+        container("CaliberReceipt"),
         "MintParams",
         facilityId=b"\x0f" * 32,
         assetClass=asset_class,
