@@ -104,41 +104,32 @@ def travel_to(timestamp: int) -> None:
 # ---------------------------------------------------------------- deployment
 
 
+# The credit tests' extra actors are fixed dev accounts (funded by anvil at genesis): generated
+# accounts would get other addresses depending on which tests were collected before, and ether funded
+# inside a test's snapshot would vanish with it.
 @pytest.fixture(scope="session")
 def custodian(accounts: Any) -> Any:
-    return _funded(accounts.generate_test_account())
+    return accounts[14]
 
 
 @pytest.fixture(scope="session")
 def appraiser(accounts: Any) -> Any:
-    return _funded(accounts.generate_test_account())
+    return accounts[15]
 
 
 @pytest.fixture(scope="session")
 def vault_account(accounts: Any) -> Any:
-    return _funded(accounts.generate_test_account())
+    return accounts[16]
 
 
 @pytest.fixture(scope="session")
 def curator2(accounts: Any) -> Any:
-    return _funded(accounts.generate_test_account())
+    return accounts[17]
 
 
 @pytest.fixture(scope="session")
 def borrower2(accounts: Any) -> Any:
-    return _funded(accounts.generate_test_account())
-
-
-def _funded(account: Any) -> Any:
-    chain.provider.set_balance(account.address, 10**21)
-    return account
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _credit_accounts(custodian: Any, appraiser: Any, vault_account: Any, curator2: Any, borrower2: Any) -> None:
-    """Generates and funds the credit tests' extra accounts at session scope, before any module or test
-    snapshot: first funded inside a test's snapshot, an account would lose its ether when that test's
-    state is reverted, and a later test (whichever ran first decides) would fail for lack of gas."""
+    return accounts[18]
 
 
 @pytest.fixture(scope="session")
@@ -389,7 +380,6 @@ def originate(
 __all__ = [
     "strict_reverts",
     "now",
-    "_credit_accounts",
     "travel",
     "travel_to",
     "insurance",

@@ -13,10 +13,11 @@ over two stacks. After every step the ledger and the loan book are compared with
 Each example runs from a chain snapshot and restores it.
 """
 
+import os
 from typing import Any
 
 from ape import chain
-from hypothesis import event, settings
+from hypothesis import event, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -43,6 +44,8 @@ from tests.credit.fixtures import (
 from tests.reference import credit as ref
 
 PENALTY_BPS = 500
+# The seed of the machine's first pass (HYPOTHESIS_SEED overrides it: a campaign replays from it).
+FILO_SEED = int(os.environ.get("HYPOTHESIS_SEED", "0"))
 RECOVERY_PERIOD = RISK_NO_STALE_HAIRCUT["recoveryPeriod"]
 # Stack 1 charges a prepayment fee, stack 2 none.
 FEES = {1: 200, 2: 0}
@@ -331,7 +334,12 @@ def test_filo_invariants(
             amount = room * fraction // 100
             if stack.loans_in_default or amount == 0:
                 return
-            if book.hasDelinquency(sid):
+            # Asked of the next block (where the withdrawal lands, one second on): a due date falling
+            # between the two would otherwise make the answer stale.
+            raw = chain.provider.web3.eth.call(
+                {"to": book.address, "data": book.hasDelinquency.encode_input(sid)}, "pending"
+            )
+            if int.from_bytes(raw, "big"):
                 # A loan behind schedule (not yet past grace) holds the first-loss capital in place.
                 with strict_reverts(registry.StackHasDelinquency, stackId=sid):
                     registry.withdrawJunior(sid, amount, curators[sid], sender=curators[sid])
@@ -447,16 +455,20 @@ def test_filo_invariants(
     steps = settings.default.stateful_step_count if deep else 20
     examples = settings.default.max_examples if deep else min(settings.default.max_examples, 10)
     # The run must reach the paths the invariants are about, not just the happy one. Block times are
-    # pinned (each block one second after the last, besides the machine's own warps), so the same
-    # seed walks the same paths on a fast or a loaded machine; a run that missed one goes on with twice
-    # the examples (same seed, replayable).
+    # pinned (each block one second after the last, besides the machine's own warps) and each pass has
+    # an explicit seed (derandomize's seed proved to depend on what else pytest collected), so a pass
+    # walks the same paths on any machine and in any selection of tests. A pass that missed a path is
+    # followed by one with the next seed.
     paths = ("repay", "prepay", "default", "liquidation", "margin call", "insurance")
     provider = chain.provider
     provider.make_request("anvil_setBlockTimestampInterval", [1])
     try:
-        for n in (examples, 2 * examples):
+        for attempt in range(2):
             run_state_machine_as_test(
-                FiLoMachine, settings=settings(settings.default, stateful_step_count=steps, max_examples=n)
+                seed(FILO_SEED + attempt)(FiLoMachine),
+                settings=settings(
+                    settings.default, derandomize=False, database=None, stateful_step_count=steps, max_examples=examples
+                ),
             )
             if all(seen[path] for path in paths):
                 break
