@@ -48,8 +48,7 @@ def test_interface__declares_every_external_function(contract):
 
 @pytest.mark.parametrize("contract", sorted(INTERFACES))
 def test_interface__every_declared_function_documented(contract):
-    """Each function of the interface has NatSpec right above it (one `///` line at least), unless it is
-    a plain getter grouped under a documented one."""
+    """Each function of the interface has NatSpec right above it (one `///` line at least)."""
     for interface in INTERFACES[contract]:
         lines = (ROOT / "interfaces" / f"{interface}.sol").read_text("utf8").split("\n")
         undocumented = []
@@ -57,8 +56,6 @@ def test_interface__every_declared_function_documented(contract):
             match = re.match(r"\s*function (\w+)\(", line)
             if not match:
                 continue
-            above = lines[k - 1].strip()
-            getter = line.rstrip().endswith("view returns (uint256);") or "view returns (" in line
-            if not above.startswith("///") and not above.startswith("function") and not getter:
+            if not lines[k - 1].strip().startswith("///"):
                 undocumented.append(match.group(1))
         assert not undocumented, f"{interface}: no NatSpec on {undocumented}"
