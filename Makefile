@@ -23,8 +23,9 @@ bench: setup
 	@ANVIL_STEPS_TRACING=0 ape run bench
 
 lint: setup
-	@ruff check zk scripts tests
+	@ruff check zk scripts tests tools
 	@mypy
+	@python tools/slither_gate.py
 
 clean:
 	rm -rf .build contracts/.cache .solc-deps .venv node_modules .solcx

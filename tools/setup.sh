@@ -42,3 +42,15 @@ fi
 
 # ape-foundry: a stale stdout.log from an earlier anvil makes every later start time out.
 rm -f "${APE_DATA_FOLDER:-$HOME/.ape}/foundry/subprocess_output/stdout.log"
+
+# Headless Chromium (Debian's package) renders the status report in its test. CI machines are fresh:
+# install it once where apt can (as root); elsewhere say what is missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium (Debian)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+  else
+    echo "setup: chromium is missing (apt-get install chromium); the status report test needs it" >&2
+  fi
+fi
