@@ -381,12 +381,14 @@ contract FiLoRegistry is IFiLoRegistry, AccessControlUpgradeable, PausableUpgrad
         Stack storage st = _stack(stackId);
         address vault_ = $.vault;
         if (vault_ == address(0)) revert AddressZero();
-        amount = st.seniorPending;
-        if (amount == 0) return 0;
-        // Pending cash counts in the redemption NAV until it reaches the vault's idle balance.
-        NavTotals memory n = _open(st);
+        uint128 pending = st.seniorPending;
+        if (pending == 0) return 0;
+        amount = pending;
+        // Pending cash counts in the redemption NAV until it reaches the vault's idle balance. Only that
+        // term moves: the stack's accrual does not depend on it, so it is not re-checkpointed (a
+        // checkpoint floors the accrued interest and would lower the deposit price by a wei).
         st.seniorPending = 0;
-        _close(st, n);
+        $.nav.redemption -= pending;
         $.accountedUsdai -= amount;
         $.totals.swept += amount;
         emit Swept(stackId, vault_, amount);

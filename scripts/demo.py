@@ -15,6 +15,8 @@ from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
 from scripts._suite.errors import preflight
 from scripts._suite.qev import place_bid, reveal_bid, settlement_order
 from scripts._suite.report import StepLog, fmt_units, table
+from scripts._suite.status import read_snapshot, render_text
+from scripts._suite.verify import verify_deployment
 
 
 def usd(amount: int) -> str:
@@ -44,7 +46,13 @@ def main() -> None:
     suite = deploy_suite(deployer, governance, roles={"custodian": custodian, "appraiser": appraiser})
     usdai, vault, wm, usdc, usdt = suite.usdai, suite.vault, suite.wm, suite.usdc, suite.usdt
     section("Deployed")
-    click.echo(table(["contract", "address"], list(suite.manifest()["contracts"].items())))
+    manifest = suite.manifest()
+    click.echo(table(["contract", "address"], list(manifest["contracts"].items())))
+    mismatches = verify_deployment(manifest, chain.provider)
+    click.echo(
+        f"{len(manifest['transactions'])} journaled steps; verify-deployment: "
+        + ("ok (proxies, code, roles, wiring, parameters)" if not mismatches else "; ".join(mismatches))
+    )
 
     # ------------------------------------------------------------ USDai
     section("USDai: deposit USDC, time passes, base yield harvested, withdraw to USDT")
@@ -110,6 +118,9 @@ def main() -> None:
 
     stack = demo_credit(suite, log, custodian, appraiser)
     demo_qev(suite, log, stack)
+
+    section("Status (`ape run status`: the operator's view of the same chain)")
+    click.echo(render_text(read_snapshot(manifest["contracts"])), nl=False)
 
     section("Gas per step")
     click.echo(log.render())

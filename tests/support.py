@@ -15,6 +15,9 @@ from hexbytes import HexBytes
 from web3.exceptions import ContractCustomError
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
+from scripts._suite.deployment import IMPLEMENTATION_SLOT
+from scripts._suite.upgrade import PROXY_ADMIN_ABI as UPGRADE_PROXY_ADMIN_ABI
+
 
 def _normalize(value: Any) -> Any:
     """Addresses (accounts, contracts, strings) compare case-insensitively; bytes as bytes."""
@@ -127,29 +130,10 @@ def cache_test_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TestAccountContainer, "get_test_account", get_test_account)
 
 
-# EIP-1967: bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)
-IMPLEMENTATION_SLOT = int.from_bytes(keccak(text="eip1967.proxy.implementation"), "big") - 1
-
-# OpenZeppelin 5 ProxyAdmin is not a project artifact: the few entries the tests use.
+# OpenZeppelin 5 ProxyAdmin is not a project artifact: the entries the upgrade command uses, plus the
+# two the tests read.
 PROXY_ADMIN_ABI = [
-    {
-        "type": "function",
-        "name": "upgradeAndCall",
-        "stateMutability": "payable",
-        "inputs": [
-            {"name": "proxy", "type": "address"},
-            {"name": "implementation", "type": "address"},
-            {"name": "data", "type": "bytes"},
-        ],
-        "outputs": [],
-    },
-    {
-        "type": "function",
-        "name": "owner",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "address"}],
-    },
+    *UPGRADE_PROXY_ADMIN_ABI,
     {
         "type": "function",
         "name": "UPGRADE_INTERFACE_VERSION",

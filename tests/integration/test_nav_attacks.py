@@ -249,3 +249,27 @@ def test_empty_stacks__two_thousand_more__vault_gas_unchanged(
     # used to cost about 17,500.
     assert after[2] == before[2]
     assert abs(after[0] - before[0]) < 2_000 and abs(after[1] - before[1]) < 2_000, (before, after)
+
+
+def test_sweep__moves_pending_cash_home__price_unchanged_to_the_wei(
+    suite, governance, strategist, curator, borrower, alice, bob, keeper, stake, mint_usdai, pin_time
+):
+    """Found by the NAV machine (test_nav_invariants, a 43-day wait, a repayment, then a sweep): the
+    sweep re-checkpointed the stack's interest accrual, whose floor lost a wei, and the deposit price
+    fell by 1 wei of assets in a transaction that only moves pending cash to the vault. The sweep now
+    moves only the pending term. Checked at many instants (the rounding depends on the elapsed time)."""
+    vault, book, ledger = suite.vault, suite.loan_book, suite.registry
+    stack, loan, _ = _credit_book(suite, governance, strategist, curator, borrower, alice, bob, stake, mint_usdai)
+    mint_usdai(borrower, 100_000 * WM_UNIT)
+    suite.usdai.approve(ledger, 2**256 - 1, sender=borrower)
+    start = chain.blocks.head.timestamp
+    for k in range(1, 16):
+        snapshot = chain.snapshot()
+        pin_time(start + k * 43 * DAY // 15 + k * 7_919)
+        book.repay(loan, book.loan(loan).payment * (101 + k) // 100, sender=borrower)
+        assert ledger.stack(stack).seniorPending > 0
+        pin_time(chain.blocks.head.timestamp + k * 3_617)
+        before = (vault.totalAssets(), vault.redemptionAssets(), vault.totalSupply())
+        ledger.sweep(stack, sender=keeper)
+        assert (vault.totalAssets(), vault.redemptionAssets(), vault.totalSupply()) == before, k
+        chain.restore(snapshot)

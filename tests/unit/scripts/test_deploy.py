@@ -30,6 +30,9 @@ from scripts._suite.deployment import (
 from scripts._suite.journal import Journal, create_address
 from scripts._suite.verify import verify_deployment
 
+# Module-scoped deployments are set up before the first test's snapshot (Ape's isolation).
+pytestmark = pytest.mark.usefixtures("launched")
+
 ADDRESS_OPTIONS = ("pauser", "blacklist_admin", "strategy_admin", "custodian", "appraiser", "curator_admin")
 
 
@@ -152,7 +155,7 @@ def test_cli__bad_input_refused_before_any_transaction(deployer, tmp_path, capsy
 # ---------------------------------------------------------------- journal, resume, rerun
 
 
-def test_cli__killed_run_resumes_with_the_same_addresses_and_a_rerun_is_a_no_op(deployer, governance, tmp_path, capsys):
+def test_cli__killed_run_resumes__a_rerun_is_a_no_op__another_launch_needs_force(deployer, governance, tmp_path, capsys):
     # Steps 1-11: the stand-ins, the swap adapter, USDai and its earning; step 12 would be sUSDai's module.
     with pytest.raises(click.ClickException, match=r"stopped after 11 steps \(--stop-after\); run the same command again to resume"):
         run_deploy(deployer, tmp_path, governance=governance.address, stop_after=11)
@@ -193,6 +196,14 @@ def test_cli__killed_run_resumes_with_the_same_addresses_and_a_rerun_is_a_no_op(
     assert "nothing to do" in capsys.readouterr().out
     assert deployer.nonce == nonce
 
+    # Another launch (its journal elsewhere) may not replace this manifest without --force.
+    (tmp_path / "local.journal.json").rename(tmp_path / "elsewhere.journal.json")
+    with pytest.raises(click.ClickException, match="exists \\(another deployment\\); pass --force"):
+        run_deploy(deployer, tmp_path, governance=governance.address)
+    assert json.loads((tmp_path / "local.json").read_text()) == manifest and deployer.nonce == nonce
+    run_deploy(deployer, tmp_path, governance=governance.address, force=True)
+    assert json.loads((tmp_path / "local.json").read_text())["contracts"]["USDai"] != manifest["contracts"]["USDai"]
+
 
 def test_cli__resume_with_other_inputs_is_refused(deployer, governance, alice, tmp_path):
     with pytest.raises(click.ClickException):
@@ -201,23 +212,19 @@ def test_cli__resume_with_other_inputs_is_refused(deployer, governance, alice, t
         run_deploy(deployer, tmp_path, governance=alice.address)
 
 
-def test_cli__manifest_of_another_deployment_needs_force(deployer, governance, tmp_path, capsys):
-    run_deploy(deployer, tmp_path, governance=governance.address)
-    first = json.loads((tmp_path / "local.json").read_text())
-    (tmp_path / "local.journal.json").unlink()  # a different launch, its journal elsewhere
-    with pytest.raises(click.ClickException, match="exists \\(another deployment\\); pass --force"):
-        run_deploy(deployer, tmp_path, governance=governance.address)
-    assert json.loads((tmp_path / "local.json").read_text()) == first
-    run_deploy(deployer, tmp_path, governance=governance.address, force=True)
-    second = json.loads((tmp_path / "local.json").read_text())
-    assert second["contracts"]["USDai"] != first["contracts"]["USDai"]
-
-
 # ---------------------------------------------------------------- manifest, handoff, verify
 
 
-def test_manifest__records_the_whole_launch(suite, deployer, governance, chain):
-    manifest = suite.manifest()
+@pytest.fixture(scope="module")
+def launched(suite, deployer, governance, pauser, blacklister, strategist):
+    """A deployment of its own: the session suite carries the role grants and parameter changes of
+    session fixtures (custodians, appraisers, fees), which verify-deployment rightly reports."""
+    roles = {"pauser": pauser, "blacklist_admin": blacklister, "strategy_admin": strategist}
+    return deploy_suite(deployer, governance, roles=roles)
+
+
+def test_manifest__records_the_whole_launch(launched, deployer, governance, chain):
+    manifest = launched.manifest()
     assert manifest["version"] == 2 and manifest["chainId"] == chain.chain_id == 42161
     assert manifest["deployer"] == deployer.address and manifest["governance"] == governance.address
     assert manifest["commit"] and len(manifest["commit"].split("-")[0]) == 40
@@ -231,38 +238,38 @@ def test_manifest__records_the_whole_launch(suite, deployer, governance, chain):
     for name, admin in manifest["proxyAdmins"].items():
         assert owner_of(chain.provider, admin) == governance.address
         assert implementation_of(chain.provider, manifest["contracts"][name]) == manifest["implementations"][name]
-    assert manifest["genesis"] == suite.vault.genesis()
+    assert manifest["genesis"] == launched.vault.genesis()
 
 
-def test_handoff__deployer_keeps_nothing(suite, deployer):
-    steps = list(suite.journal.steps)
+def test_handoff__deployer_keeps_nothing(launched, deployer):
+    steps = list(launched.journal.steps)
     grants = [i for i, s in enumerate(steps) if ".grant." in s]
     renounces = [i for i, s in enumerate(steps) if ".renounce." in s]
     checked = steps.index("handover.verified")
     assert max(grants) < checked < min(renounces)  # grant, read back, only then renounce
-    for contract in (suite.usdai, suite.vault, suite.auction, suite.caliber, suite.registry, suite.loan_book):
+    for contract in (launched.usdai, launched.vault, launched.auction, launched.caliber, launched.registry, launched.loan_book):
         assert not contract.hasRole(contract.DEFAULT_ADMIN_ROLE(), deployer)
 
 
-def test_verify__a_good_deployment_passes(suite, chain):
-    assert verify_deployment(suite.manifest(), chain.provider) == []
+def test_verify__a_good_deployment_passes(launched, chain):
+    assert verify_deployment(launched.manifest(), chain.provider) == []
 
 
-def test_verify__names_each_planted_fault(suite, chain, governance, deployer, alice):
-    manifest = suite.manifest()
-    suite.usdai.grantRole(suite.usdai.PAUSER_ROLE(), deployer, sender=governance)  # a role left with the deployer
-    suite.usdai.setBaseYieldRecipient(alice, sender=governance)  # wrong wiring
-    suite.auction.setKeeperTip(250, sender=governance)  # a parameter nobody recorded
+def test_verify__names_each_planted_fault(launched, chain, governance, deployer, alice):
+    manifest = launched.manifest()
+    launched.usdai.grantRole(launched.usdai.PAUSER_ROLE(), deployer, sender=governance)  # a role left with the deployer
+    launched.usdai.setBaseYieldRecipient(alice, sender=governance)  # wrong wiring
+    launched.auction.setKeeperTip(250, sender=governance)  # a parameter nobody recorded
     problems = verify_deployment(manifest, chain.provider)
     assert problems == [
         f"USDai: PAUSER_ROLE is also held by {deployer.address} (the deployer), which the manifest does not name",
-        f"wiring: USDai.baseYieldRecipient is {alice.address}, expected {suite.vault.address}",
+        f"wiring: USDai.baseYieldRecipient is {alice.address}, expected {launched.vault.address}",
         "parameter qev-keeper-tip-bps: chain has 250, manifest says 100",
     ]
 
 
-def test_verify__foreign_code_and_wrong_proxy_admin_named(suite, chain):
-    manifest = suite.manifest()
+def test_verify__foreign_code_and_wrong_proxy_admin_named(launched, chain):
+    manifest = launched.manifest()
     manifest["implementations"]["LoanBook"] = manifest["implementations"]["CreditPolicy"]
     manifest["proxyAdmins"]["USDai"] = manifest["proxyAdmins"]["sUSDai"]
     problems = verify_deployment(manifest, chain.provider)
@@ -271,17 +278,24 @@ def test_verify__foreign_code_and_wrong_proxy_admin_named(suite, chain):
     assert any(p.startswith("USDai: proxy admin is") for p in problems)
 
 
-def test_verify_cli__exit_1_with_the_list(suite, governance, tmp_path, capsys):
+def test_verify_cli__exit_1_with_the_list(launched, governance, tmp_path, capsys):
     path = tmp_path / "local.json"
-    path.write_text(json.dumps(suite.manifest()))
+    path.write_text(json.dumps(launched.manifest()))
     cli = __import__("importlib").import_module("scripts.verify-deployment").cli
-    cli.callback(manifest=path)
-    assert capsys.readouterr().out.startswith("ok: 13 contracts")
-    suite.auction.setMaxBids(7, sender=governance)
-    with pytest.raises(SystemExit) as exit_:
-        cli.callback(manifest=path)
+
+    def verify() -> int:
+        # Ape's test runner turns a SystemExit into the end of the session: keep it in the test.
+        try:
+            cli.callback(manifest=path)
+        except SystemExit as exit_:
+            return int(exit_.code or 0)
+        return 0
+
+    assert verify() == 0 and capsys.readouterr().out.startswith("ok: 13 contracts")
+    launched.auction.setMaxBids(7, sender=governance)
+    assert verify() == 1
     out = capsys.readouterr().out.splitlines()
-    assert exit_.value.code == 1 and out[0] == "MISMATCH parameter qev-max-bids: chain has 7, manifest says 4,096"
+    assert out[0] == "MISMATCH parameter qev-max-bids: chain has 7, manifest says 4,096"
 
 
 # ---------------------------------------------------------------- timelock as governance
