@@ -196,4 +196,4 @@ def cli(
     click.echo(f"explorer verification inputs in {verify_dir} (submit with {verify_dir / 'submit.sh'})")
     for note in suite.manifest()["notes"]:
         click.echo(f"note: {note}")
-    click.echo(f"next: ape run verify-deployment --network {chain.provider.network_choice} --manifest {path}")
+    click.echo(f"next: ape run verify-deployment --network {choice}:{chain.provider.name} --manifest {path}")

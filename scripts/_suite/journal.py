@@ -95,7 +95,11 @@ class Journal:
 
     def transactions(self) -> list[dict[str, Any]]:
         """Every mined step with its transaction, in order."""
-        return [{"step": name, **entry} for name, entry in self.steps.items() if entry.get("status") == "done"]
+        return [
+            {"step": name, **entry}
+            for name, entry in self.steps.items()
+            if entry.get("status") == "done" and "tx" in entry
+        ]
 
     def _write(self) -> None:
         if self.path is None:

@@ -42,6 +42,7 @@ from tests.credit.fixtures import (
     strict_reverts,
 )
 from tests.reference import credit as ref
+from tests.support import FastViews
 
 PENALTY_BPS = 500
 # The seed of the machine's first pass (HYPOTHESIS_SEED overrides it: a campaign replays from it).
@@ -78,6 +79,8 @@ def test_filo_invariants(
         "cure": 0, "insurance": 0,
     }
     book.setRiskParams(risk_params(RISK_NO_STALE_HAIRCUT, penaltyBps=PENALTY_BPS), sender=governance)
+    # The invariants' reads after every step, as raw calls (same block, a tenth of the time).
+    fast_book, fast_registry, fast_usdai, fast_caliber = (FastViews(c) for c in (book, registry, usdai, caliber))
     # A payer with a standing approval and a large balance serves repayments and recoveries.
     fund_usdai(keeper, 10**8 * USDAI)
     usdai.approve(registry, 2**256 - 1, sender=keeper)
@@ -365,7 +368,7 @@ def test_filo_invariants(
 
         def books_match_model(self) -> None:
             for loan_id, model_loan in self.model.loans.items():
-                got_loan = book.loan(loan_id)
+                got_loan = fast_book.loan(loan_id)
                 sched = model_loan.schedule
                 assert (got_loan.outstanding, got_loan.totalPaid, got_loan.payment, got_loan.dueIndex) == (
                     sched.outstanding, sched.total_paid, sched.payment, sched.due_index,
@@ -374,9 +377,9 @@ def test_filo_invariants(
                     model_loan.impairment, model_loan.margin_call_at, model_loan.recovered,
                 )
                 if model_loan.status == "Active":
-                    assert book.deadlineOf(loan_id) == self.model.default_at(loan_id)
+                    assert fast_book.deadlineOf(loan_id) == self.model.default_at(loan_id)
             for sid, model in self.model.stacks.items():
-                got = registry.stack(sid)
+                got = fast_registry.stack(sid)
                 assert (
                     got.seniorPrincipal,
                     got.cash,
@@ -408,14 +411,14 @@ def test_filo_invariants(
             # The senior NAV, recomputed in Python at the block a view sees (the ledger's running totals
             # against a sum over stacks), and invariant 7: it is the sum of the stacks' NAVs, exactly for
             # redemptions, within one wei per stack (in the vault's favour) for deposits.
-            deposit, redemption = registry.seniorNav()
+            deposit, redemption = fast_registry.seniorNav()
             assert (deposit, redemption) == self.model.senior_nav(now())
-            navs = [registry.stackNav(sid) for sid in self.model.stacks]
+            navs = [fast_registry.stackNav(sid) for sid in self.model.stacks]
             assert redemption == sum(r for _, r in navs)
             assert 0 <= deposit - sum(d for d, _ in navs) < len(navs)
 
         def senior_principal_conserved(self) -> None:
-            totals = registry.seniorTotals()
+            totals = fast_registry.seniorTotals()
             assert (totals.allocated, totals.returned, totals.lossRealised) == (
                 self.model.allocated,
                 self.model.returned,
@@ -430,24 +433,24 @@ def test_filo_invariants(
             )
             books = sum(s.cash + s.pending for s in self.model.stacks.values())
             claimables = sum(self.model.claimable.values())
-            accounted = registry.accountedUsdai()
+            accounted = fast_registry.accountedUsdai()
             assert accounted == books + open_recoveries + claimables
-            assert usdai.balanceOf(registry) == accounted
+            assert fast_usdai.balanceOf(registry) == accounted
 
         def pledged_receipts_tied_to_one_live_loan(self) -> None:
             for loan_id, rids in self.receipts.items():
                 status = self.model.loans[loan_id].status
                 for rid in rids:
                     if status == "Active":
-                        assert caliber.statusOf(rid) == R_PLEDGED
-                        assert caliber.ownerOf(rid) == book.address
-                        assert book.loanOfReceipt(rid) == loan_id
+                        assert fast_caliber.statusOf(rid) == R_PLEDGED
+                        assert fast_caliber.ownerOf(rid) == book.address
+                        assert fast_book.loanOfReceipt(rid) == loan_id
                     else:
-                        assert caliber.statusOf(rid) != R_PLEDGED
+                        assert fast_caliber.statusOf(rid) != R_PLEDGED
                     if status in ("Repaid", "Closed"):
-                        assert book.loanOfReceipt(rid) == 0
+                        assert fast_book.loanOfReceipt(rid) == 0
                     if status in ("Active", "Defaulted"):
-                        assert book.loanOfReceipt(rid) == loan_id
+                        assert fast_book.loanOfReceipt(rid) == loan_id
 
     # Ten examples of twenty steps by default (ci, dev: about two minutes); a profile that sets its own
     # step count (deep: 1,000 examples of 100 steps) runs at its depth.

@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 from scripts._suite.credit import mint_receipt, open_stack, originate
 from scripts._suite.deployment import DAY, USDAI
 from tests.reference.shares import VIRTUAL
-from tests.support import strict_reverts
+from tests.support import FastViews, strict_reverts
 
 WM_UNIT = 10**6
 MONTH = 30 * DAY
@@ -48,6 +48,8 @@ def test_nav__random_credit_and_vault_actions__price_is_the_truth(
     suite, governance, strategist, curator, borrower, keeper, alice, bob, carol, mint_usdai
 ):
     vault, ledger, book, usdai, caliber = suite.vault, suite.registry, suite.loan_book, suite.usdai, suite.caliber
+    # What every step reads (prices, staleness, the invariants), as raw calls: same block, a tenth the time.
+    fast_vault, fast_ledger, fast_usdai = FastViews(vault), FastViews(ledger), FastViews(usdai)
     holders = [alice, bob, carol]
     if ledger.vault() != vault.address:
         ledger.setVault(vault, sender=governance)
@@ -66,14 +68,14 @@ def test_nav__random_credit_and_vault_actions__price_is_the_truth(
         return now
 
     def prices() -> tuple[Fraction, Fraction]:
-        supply = vault.totalSupply() + VIRTUAL
+        supply = fast_vault.totalSupply() + VIRTUAL
         return (
-            Fraction(vault.totalAssets() + VIRTUAL, supply),
-            Fraction(vault.redemptionAssets() + VIRTUAL, supply),
+            Fraction(fast_vault.totalAssets() + VIRTUAL, supply),
+            Fraction(fast_vault.redemptionAssets() + VIRTUAL, supply),
         )
 
     def stale() -> bool:
-        return ledger.navState()[2] <= chain.blocks.head.timestamp
+        return fast_ledger.navState()[2] <= chain.blocks.head.timestamp
 
     start = chain.blocks.head.timestamp + DAY
 
@@ -267,19 +269,19 @@ def test_nav__random_credit_and_vault_actions__price_is_the_truth(
 
         @invariant()
         def ledger_is_the_sum_of_its_stacks(self) -> None:
-            deposit, redemption = ledger.seniorNav()
-            navs = [ledger.stackNav(s) for s in self.stacks]
+            deposit, redemption = fast_ledger.seniorNav()
+            navs = [fast_ledger.stackNav(s) for s in self.stacks]
             assert redemption == sum(r for _, r in navs)
             assert 0 <= deposit - sum(d for d, _ in navs) < len(navs) + 1
-            assert usdai.balanceOf(ledger) == ledger.accountedUsdai()
+            assert fast_usdai.balanceOf(ledger) == fast_ledger.accountedUsdai()
 
         @invariant()
         def vault_counts_what_it_holds(self) -> None:
-            idle = usdai.balanceOf(vault) - vault.reservedAssets()
-            owed = usdai.baseYieldOwed(vault)
-            deposit, redemption = ledger.seniorNav()
-            assert vault.totalAssets() == idle + owed + deposit
-            assert vault.redemptionAssets() == idle + owed + redemption
+            idle = fast_usdai.balanceOf(vault) - fast_vault.reservedAssets()
+            owed = fast_usdai.baseYieldOwed(vault)
+            deposit, redemption = fast_ledger.seniorNav()
+            assert fast_vault.totalAssets() == idle + owed + deposit
+            assert fast_vault.redemptionAssets() == idle + owed + redemption
 
     steps = settings.default.stateful_step_count if settings.default.stateful_step_count != 50 else 25
     examples = min(settings.default.max_examples, 12) if settings.default.max_examples <= 25 else settings.default.max_examples
