@@ -60,6 +60,9 @@ def test_loan__payments_match_reference(
     ln = book.loan(loan_id)
     model = ref.BookLoan(principal, apr, periods, length, ln.start, PENALTY_BPS, fee_bps)
     _assert_same(book, loan_id, model)
+    # Enough for every payment of the plan (at most 4x the payment each), funded and approved once.
+    fund_usdai(borrower, model.payment * 4 * len(plan) + 1)
+    usdai.approve(registry, 2**256 - 1, sender=borrower)
     for days, hundredths in plan:
         if days:
             travel(days * DAY)
@@ -67,8 +70,6 @@ def test_loan__payments_match_reference(
         interest, penalty, principal_due = book.amountDue(loan_id)
         assert (interest, penalty, principal_due) == model.amount_due(now())
         amount = max(1, model.payment * hundredths // 100)
-        fund_usdai(borrower, amount)
-        usdai.approve(registry, amount, sender=borrower)
         chain.pending_timestamp = when
         tx = book.repay(loan_id, amount, sender=borrower)
         paid = model.repay(amount, when)
