@@ -2,7 +2,8 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
+import {ERC20PermitUpgradeable} from
+    "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
 import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 
@@ -15,10 +16,12 @@ import {IRedemptionTicket} from "../interfaces/IRedemptionTicket.sol";
 /// @notice What sUSDai (`StakedUSDai`) and its module (`StakedUSDaiModule`) share: the ERC-7201
 ///         storage layout, the share token's transfer rules, and the request bookkeeping both change.
 /// @dev The module runs only by delegatecall from the vault, so both read and write the same proxy
-///      storage (OpenZeppelin's upgradeable bases keep theirs in namespaced slots too).
+///      storage (OpenZeppelin's upgradeable bases keep theirs in namespaced slots too). The share is an
+///      EIP-2612 token: a smart wallet or a relayer approves a deposit, a request or a claim by
+///      signature, without a separate approval transaction.
 abstract contract StakedUSDaiBase is
     IStakedUSDaiTypes,
-    ERC20Upgradeable,
+    ERC20PermitUpgradeable,
     AccessControlUpgradeable,
     PausableUpgradeable
 {

@@ -47,6 +47,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         if (genesis_ > block.timestamp) revert ParameterOutOfRange("genesis", genesis_, 0, block.timestamp);
         if (cycleDuration_ == 0) revert ParameterOutOfRange("cycleDuration", 0, 1, type(uint256).max);
         __ERC20_init("Staked USDai", "sUSDai");
+        __ERC20Permit_init("Staked USDai");
         __AccessControl_init();
         __Pausable_init();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);

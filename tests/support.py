@@ -202,3 +202,15 @@ def _named(abi_type: Any, value: Any) -> Any:
     fields = [c.name for c in components]
     cls = namedtuple("Struct", fields)  # type: ignore[misc]
     return cls(*(_named(c, v) for c, v in zip(components, value, strict=True)))
+
+
+# EIP-2612's Permit struct (USDai and sUSDai), for eth-account's typed-data signing.
+PERMIT_TYPES = {
+    "Permit": [
+        {"name": "owner", "type": "address"},
+        {"name": "spender", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}

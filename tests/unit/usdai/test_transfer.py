@@ -2,19 +2,11 @@ import pytest
 from eth_account import Account
 
 from scripts._suite.deployment import USDAI, WM
+from tests.support import PERMIT_TYPES
 
 ZERO_ADDRESS = "0x" + "00" * 20
 MAX_UINT256 = 2**256 - 1
 
-PERMIT_TYPES = {
-    "Permit": [
-        {"name": "owner", "type": "address"},
-        {"name": "spender", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
 
 
 @pytest.fixture
