@@ -13,6 +13,7 @@ from eth_utils import keccak
 from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
 from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
 from scripts._suite.errors import preflight
+from scripts._suite.loans import repay as repay_due
 from scripts._suite.qev import place_bid, reveal_bid, settlement_order
 from scripts._suite.report import StepLog, fmt_units, table
 from scripts._suite.status import read_snapshot, render_text
@@ -201,6 +202,15 @@ def demo_qev(suite: Suite, log: StepLog, stack: int) -> None:
             served_rows.append((label.split(":")[0], owner.get(event.requestId, f"#{event.requestId}"), event.requestId,
                                 usd(event.shares), usd(event.feeShares), usd(event.assets)))
 
+    # A diligent borrower pays an installment that falls due before servicing: a loan past its deadline
+    # makes the book stale (from the start of that hour) and the vault refuses to price (BookStale).
+    # Whether one falls due here depends on where the wall clock put genesis against the loans' months.
+    book, borrowers = suite.loan_book, {a.address: a for a in accounts.test_accounts[:20]}
+    for loan_id in range(1, int(book.loanCount()) + 1):
+        ln = book.loan(loan_id)
+        if int(ln.status) == 1 and int(book.deadlineOf(loan_id)) <= chain.pending_timestamp + 2 * DAY:
+            interest, fees, principal = repay_due(book, borrowers[ln.borrower], loan_id, None)
+            click.echo(f"loan {loan_id}: its borrower pays the installment due ({usd(interest + fees + principal)})")
     serve("first call: priority, then FIFO until cash runs out")
     log.tx("vault.deallocate the unused senior cash (loan repayments come home)",
            vault.deallocate(stack, min(parked, suite.registry.stack(stack).cash), sender=strategist))
