@@ -52,10 +52,11 @@ def standard_input(contract_name: str) -> dict[str, Any]:
     return dict(only)
 
 
-def constructor_args(provider: Any, tx: str | None, contract_name: str) -> str:
-    """Hex of the ABI-encoded constructor arguments: the creation input after the build's code."""
+def constructor_args(provider: Any, tx: str | None, contract_name: str) -> str | None:
+    """Hex of the ABI-encoded constructor arguments: the creation input after the build's code. None
+    when the creation transaction is unknown (a step a resumed launch settled from the chain)."""
     if not tx:
-        return ""
+        return None
     creation = (container(contract_name).contract_type.deployment_bytecode.bytecode or "0x")[2:]
     data = bytes(provider.web3.eth.get_transaction(tx)["input"]).hex()
     if not data.startswith(creation):
@@ -98,6 +99,10 @@ def write_verification(manifest: dict[str, Any], steps: dict[str, dict[str, Any]
         }
         path = folder / f"{job['label']}.json"
         path.write_text(json.dumps(record, indent=2) + "\n")
+        if record["constructorArguments"] is None:
+            # Never guess: an empty argument list would fail verification of a contract that has some.
+            lines.append(f"# {job['label']}: creation transaction unknown (resumed launch); add its constructor arguments")
+            continue
         args = record["constructorArguments"] or "''"
         lines.append(
             "curl -s \"$API\" -d module=contract -d action=verifysourcecode"
