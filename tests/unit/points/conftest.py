@@ -1,0 +1,97 @@
+"""Fixtures of the points tests: the deployment as the indexer sees it, throwaway indexes, a raw driver
+of anvil, the brute-force model, and holders funded and approved for every action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ape import chain
+
+from scripts._suite.points.indexer import Deployment, HttpRpc, SyncReport, sync
+from scripts._suite.points.store import Store
+from scripts._suite.points.table import PointsTable, read_table
+from tests.unit.points.model import Model, Node
+
+WM_EACH = 10_000_000 * 10**6  # wM (6 decimals) each holder can turn into USDai
+
+
+@pytest.fixture(scope="session")
+def node() -> Node:
+    return Node()
+
+
+@pytest.fixture(scope="session")
+def rpc() -> HttpRpc:
+    return HttpRpc(chain.provider.web3.provider.endpoint_uri)
+
+
+@pytest.fixture(scope="session")
+def contracts(suite: Any) -> dict[str, str]:
+    return dict(suite.manifest()["contracts"])
+
+
+@pytest.fixture(scope="session")
+def deployment(contracts: dict[str, str]) -> Deployment:
+    return Deployment.from_manifest(contracts, chain.chain_id, 0)
+
+
+@pytest.fixture(scope="session")
+def model(node: Node, suite: Any) -> Model:
+    return Model(node, suite.usdai.address, suite.vault.address)
+
+
+@pytest.fixture
+def harness(suite: Any, project: Any) -> Any:
+    """contracts/testing/MerkleProofHarness.sol: OpenZeppelin's MerkleProof.verify over a points leaf."""
+    return project.MerkleProofHarness.deploy(sender=suite.deployer)
+
+
+@pytest.fixture
+def index(tmp_path: Path, deployment: Deployment, rpc: HttpRpc) -> Iterator[Callable[..., tuple[Store, SyncReport]]]:
+    """`index(name="main", **sync_options)`: syncs the SQLite index `<tmp>/<name>.sqlite` (created on
+    first use, resumed after); returns its store and the sync's report."""
+    stores: dict[str, Store] = {}
+
+    def _index(name: str = "main", **options: Any) -> tuple[Store, SyncReport]:
+        if name not in stores:
+            stores[name] = Store(f"sqlite:///{tmp_path / name}.sqlite")
+        return stores[name], sync(stores[name], rpc, options.pop("deployment", deployment), **options)
+
+    yield _index
+    for store in stores.values():
+        store.close()
+
+
+def points_of(t: PointsTable) -> dict[str, int]:
+    return {h.account.lower(): h.points for h in t.rows}
+
+
+@pytest.fixture
+def table_of() -> Callable[[Store], dict[str, int]]:
+    return lambda store: points_of(read_table(store))
+
+
+@pytest.fixture
+def holders(suite: Any, node: Node, alice: Any, bob: Any, carol: Any) -> list[str]:
+    """alice, bob and carol (lower case), each with wM to deposit, USDai and sUSDai allowances for the
+    vault, and every other one as its ERC-7540 operator (so anyone may request for anyone)."""
+    wm, usdai, vault = suite.wm.address, suite.usdai.address, suite.vault.address
+    people = [alice.address.lower(), bob.address.lower(), carol.address.lower()]
+    deployer = suite.deployer.address
+    for who in people:
+        node.send(deployer, wm, "mint(address,uint256)", who, WM_EACH)
+        node.send(who, wm, "approve(address,uint256)", usdai, 2**256 - 1)
+        node.send(who, usdai, "approve(address,uint256)", vault, 2**256 - 1)
+        for other in people:
+            if other != who:
+                node.send(who, vault, "setOperator(address,bool)", other, True)
+    return people
+
+
+@pytest.fixture
+def no_base_yield(suite: Any) -> None:
+    """wM stops earning: the share price moves only in transactions (the indexer samples it at those)."""
+    suite.wm.setEarnerRate(0, sender=suite.deployer)
