@@ -16,6 +16,7 @@ from ape.logging import logger
 from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
 from scripts._suite.deployment import DAY, USDAI, WM, Params, Suite, deploy_suite
 from scripts._suite.qev import make_bid, place_bid, reveal_bid, settlement_order
+from bench.points_bench import bench_points
 from scripts._suite.report import table
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results.md"
@@ -399,6 +400,8 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
     bid_rows, qev_other = bench_qev_bids(suite, users, keeper)
     progress(f"QEV settlements of {bid_counts} bids")
     settle_rows = bench_qev_settlement(suite, users, keeper, counts)
+    progress("points indexer: filling the chain with 100,000 USDai transfers, then indexing it")
+    points = bench_points(suite)
     progress("writing results")
 
     def target(label: str, ref: int | None) -> str:
@@ -469,6 +472,14 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
         table(
             ["revealed bids", "settle gas (all pages)", "settle gas / bid", "servicing gas / request (priority)"],
             [(f"{n:,}", f"{g:,}", f"{p:,}", f"{s_:,}") for n, g, p, s_ in settle_rows],
+        ),
+        "",
+        "## Allo points indexer (raw eth_getLogs in batches into SQLite; target >= 20,000 events per second)",
+        "",
+        table(
+            ["USDai transfers", "blocks", "events indexed", "index seconds", "events per second", "accounts", "fill seconds"],
+            [tuple(f"{points[k]:,}" for k in ("transfers", "blocks", "events indexed", "index seconds",
+                                              "events per second", "accounts", "fill seconds"))],
         ),
         "",
         "## Runtime code size (limit 24,576; target <= 22,000)",

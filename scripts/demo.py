@@ -14,6 +14,7 @@ from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, o
 from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
 from scripts._suite.errors import preflight
 from scripts._suite.loans import repay as repay_due
+from scripts._suite.points import leaderboard_text
 from scripts._suite.qev import place_bid, reveal_bid, settlement_order
 from scripts._suite.report import StepLog, fmt_units, table
 from scripts._suite.status import read_snapshot, render_text
@@ -125,6 +126,19 @@ def main() -> None:
 
     section("Gas per step")
     click.echo(log.render())
+
+    section("Allo points (`ape run points sync|show|export`: 5 per USDai-day held, 2 per USDai-day of sUSDai)")
+    click.echo(leaderboard_text(manifest["contracts"], labels=actor_labels()), nl=False)
+
+
+def actor_labels() -> dict[str, str]:
+    """The demo's actors by name, for the points leaderboard."""
+    names = {
+        0: "deployer", 1: "governance", 4: "alice", 5: "bob", 6: "carol", 7: "keeper", 8: "curator",
+        9: "lab A", 11: "dave", 12: "erin", 13: "frank", 14: "grace", 15: "sam (custodian)",
+        16: "heidi (appraiser)", 17: "lab B", 18: "lab C", 19: "insurer",
+    }
+    return {accounts.test_accounts[i].address: name for i, name in names.items()}
 
 
 def demo_qev(suite: Suite, log: StepLog, stack: int) -> None:
