@@ -329,7 +329,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
     /// @inheritdoc IStakedUSDai
     function maxDeposit(address receiver) public view returns (uint256) {
         VaultStorage storage $ = _s();
-        if (paused() || $.isBlacklisted[receiver]) return 0;
+        if (paused() || _isBlacklisted(receiver)) return 0;
         if (address($.registry) != address(0)) {
             (,, uint256 staleFrom) = $.registry.navState();
             if (block.timestamp >= staleFrom) return 0;
@@ -491,7 +491,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
 
     /// @inheritdoc IStakedUSDai
     function isBlacklisted(address account) external view returns (bool) {
-        return _s().isBlacklisted[account];
+        return _isBlacklisted(account);
     }
 
     function supportsInterface(bytes4 interfaceId) public view override returns (bool) {

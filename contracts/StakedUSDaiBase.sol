@@ -2,10 +2,13 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
 import {ERC20PermitUpgradeable} from
     "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
 import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
+
+import {ERC20BalancesBase} from "./ERC20BalancesBase.sol";
 
 import {IStakedUSDaiTypes} from "../interfaces/IStakedUSDai.sol";
 import {ISeniorCapital} from "../interfaces/ISeniorCapital.sol";
@@ -22,6 +25,7 @@ import {IRedemptionTicket} from "../interfaces/IRedemptionTicket.sol";
 abstract contract StakedUSDaiBase is
     IStakedUSDaiTypes,
     ERC20PermitUpgradeable,
+    ERC20BalancesBase,
     AccessControlUpgradeable,
     PausableUpgradeable
 {
@@ -92,7 +96,6 @@ abstract contract StakedUSDaiBase is
         mapping(uint256 => uint256) bonds;
         mapping(address => Holder) holders;
         mapping(address => mapping(address => bool)) operators;
-        mapping(address => bool) isBlacklisted;
         IRedemptionTicket ticket;
         mapping(uint256 => Claim) claims;
         mapping(uint256 => uint256) claimPrev;
@@ -111,6 +114,19 @@ abstract contract StakedUSDaiBase is
         assembly {
             $.slot := STORAGE_SLOT
         }
+    }
+
+    // ---------------------------------------------------------------- balances
+
+    // Balances, supply and transfers are `ERC20BalancesBase`'s (the blacklist in the balance word);
+    // Solidity asks for these overrides because ERC20PermitUpgradeable reaches ERC20Upgradeable too.
+
+    function balanceOf(address account) public view override(ERC20BalancesBase, ERC20Upgradeable) returns (uint256) {
+        return ERC20BalancesBase.balanceOf(account);
+    }
+
+    function totalSupply() public view override(ERC20BalancesBase, ERC20Upgradeable) returns (uint256) {
+        return ERC20BalancesBase.totalSupply();
     }
 
     // ---------------------------------------------------------------- shared internals
@@ -160,16 +176,11 @@ abstract contract StakedUSDaiBase is
         return $.usdai.balanceOf(address(this)) - $.reservedAssets;
     }
 
-    /// @dev Blacklist on sender, recipient and operator. Shares reach the vault only through
-    ///      `requestRedeem` (which sets `_escrowing`), so that escrowed shares always equal pending
-    ///      requests plus bonds.
-    function _update(address from, address to, uint256 value) internal override {
-        mapping(address => bool) storage blacklisted = _s().isBlacklisted;
-        // address(0) (mint, burn) is never blacklisted: skipping it saves a cold read.
-        if (from != address(0) && blacklisted[from]) revert AccountBlacklisted(from);
-        if (to != address(0) && blacklisted[to]) revert AccountBlacklisted(to);
-        if (msg.sender != from && blacklisted[msg.sender]) revert AccountBlacklisted(msg.sender);
+    /// @dev Blacklist on sender, recipient and operator (`ERC20BalancesBase`, from the balance words).
+    ///      Shares reach the vault only through `requestRedeem` (which sets `_escrowing`), so that
+    ///      escrowed shares always equal pending requests plus bonds.
+    function _update(address from, address to, uint256 value) internal override(ERC20BalancesBase, ERC20Upgradeable) {
         if (to == address(this) && !_escrowing) revert ERC20InvalidReceiver(to);
-        super._update(from, to, value);
+        ERC20BalancesBase._update(from, to, value);
     }
 }

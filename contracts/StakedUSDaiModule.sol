@@ -110,7 +110,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
     /// @dev See IStakedUSDai.
     function setBlacklisted(address account, bool blacklisted) external onlyRole(BLACKLIST_ADMIN_ROLE) {
         if (account == address(0)) revert AddressZero();
-        _s().isBlacklisted[account] = blacklisted;
+        _setBlacklistFlag(account, blacklisted);
         emit BlacklistUpdated(account, blacklisted);
     }
 
@@ -202,9 +202,8 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         VaultStorage storage $ = _s();
         if (msg.sender != address($.ticket)) revert TicketOnly(msg.sender);
         if (to == address(0)) revert AddressZero();
-        mapping(address => bool) storage blacklisted = $.isBlacklisted;
-        if (blacklisted[from]) revert AccountBlacklisted(from);
-        if (blacklisted[to]) revert AccountBlacklisted(to);
+        if (_isBlacklisted(from)) revert AccountBlacklisted(from);
+        if (_isBlacklisted(to)) revert AccountBlacklisted(to);
         Request storage r = $.requests[requestId];
         if (r.controller != from || from == address(0)) revert TicketNotHeld(requestId, from);
         // To oneself: nothing moves (and the cap slot stays counted).

@@ -13,10 +13,12 @@ import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/Pau
 import {IUSDai} from "../interfaces/IUSDai.sol";
 import {IWrappedM} from "../interfaces/IWrappedM.sol";
 import {ISwapAdapter} from "../interfaces/ISwapAdapter.sol";
+import {ERC20BalancesBase} from "./ERC20BalancesBase.sol";
 
 /// @title USDai
-/// @notice ERC-20 dollar (18 decimals, EIP-2612 permit) backed 1:1 by wM (6 decimals).
-contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, PausableUpgradeable {
+/// @notice ERC-20 dollar (18 decimals, EIP-2612 permit) backed 1:1 by wM (6 decimals). Balances and the
+///         blacklist share one word per account (`ERC20BalancesBase`).
+contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessControlUpgradeable, PausableUpgradeable {
     using SafeERC20 for IERC20;
 
     // ---------------------------------------------------------------- constants
@@ -41,7 +43,6 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
         uint16 adminFeeBps;
         address feeRecipient;
         mapping(address => bool) isTokenSupported;
-        mapping(address => bool) isBlacklisted;
     }
 
     // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.USDai")) - 1)) & ~bytes32(uint256(0xff))
@@ -127,7 +128,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
     /// @inheritdoc IUSDai
     function setBlacklisted(address account, bool blacklisted) external onlyRole(BLACKLIST_ADMIN_ROLE) {
         if (account == address(0)) revert AddressZero();
-        _s().isBlacklisted[account] = blacklisted;
+        _setBlacklistFlag(account, blacklisted);
         emit BlacklistUpdated(account, blacklisted);
     }
 
@@ -260,7 +261,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
 
     /// @inheritdoc IUSDai
     function isBlacklisted(address account) external view returns (bool) {
-        return _s().isBlacklisted[account];
+        return _isBlacklisted(account);
     }
 
     /// @inheritdoc IUSDai
@@ -295,16 +296,23 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, AccessControlUpgradeable, Paus
         return interfaceId == type(IUSDai).interfaceId || super.supportsInterface(interfaceId);
     }
 
+    // ---------------------------------------------------------------- balances
+
+    // Balances, supply and transfers are `ERC20BalancesBase`'s (the blacklist in the balance word);
+    // Solidity asks for these overrides because ERC20PermitUpgradeable reaches ERC20Upgradeable too.
+
+    function balanceOf(address account) public view override(ERC20BalancesBase, ERC20Upgradeable, IERC20) returns (uint256) {
+        return ERC20BalancesBase.balanceOf(account);
+    }
+
+    function totalSupply() public view override(ERC20BalancesBase, ERC20Upgradeable, IERC20) returns (uint256) {
+        return ERC20BalancesBase.totalSupply();
+    }
+
     // ---------------------------------------------------------------- internal
 
-    /// @dev Blacklist enforced on every balance change: sender, recipient and operator.
-    function _update(address from, address to, uint256 value) internal override {
-        mapping(address => bool) storage blacklisted = _s().isBlacklisted;
-        // address(0) (mint, burn) is never blacklisted: skipping it saves a cold read.
-        if (from != address(0) && blacklisted[from]) revert AccountBlacklisted(from);
-        if (to != address(0) && blacklisted[to]) revert AccountBlacklisted(to);
-        if (msg.sender != from && blacklisted[msg.sender]) revert AccountBlacklisted(msg.sender);
-        super._update(from, to, value);
+    function _update(address from, address to, uint256 value) internal override(ERC20BalancesBase, ERC20Upgradeable) {
+        ERC20BalancesBase._update(from, to, value);
     }
 
     function _excessBacking() internal view returns (uint256) {

@@ -4,10 +4,11 @@ pragma solidity 0.8.28;
 import {ISeniorCapital} from "./ISeniorCapital.sol";
 import {IRedemptionPriority} from "./IRedemptionPriority.sol";
 import {IRedemptionTicket} from "./IRedemptionTicket.sol";
+import {IBlacklistable} from "./IBlacklistable.sol";
 
 /// @title IStakedUSDaiTypes
 /// @notice sUSDai's types, errors and events, shared by the vault, its module and their callers.
-interface IStakedUSDaiTypes {
+interface IStakedUSDaiTypes is IBlacklistable {
     // ---------------------------------------------------------------- types
 
     /// @notice One redemption request (a "ticket"): packed into one slot.
@@ -51,8 +52,6 @@ interface IStakedUSDaiTypes {
     error SettlementPending(uint256 cycleId);
     /// @notice Thrown when an allocation exceeds idle USDai not set aside for claims.
     error AllocationExceedsIdle(uint256 amount, uint256 idle);
-    /// @notice Thrown when a mint, transfer or burn involves a blacklisted sender, recipient or operator.
-    error AccountBlacklisted(address account);
     /// @notice Thrown when a caller other than the QEV auction calls an auction hook.
     error AuctionOnly(address caller);
     /// @notice Thrown when a request id does not exist or has nothing pending.

@@ -3,12 +3,14 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {IBlacklistable} from "./IBlacklistable.sol";
+
 /// @title IUSDai
 /// @notice A dollar backed 1:1 by M^0's wrapped M (wM, 6 decimals): 1 USDai (1e18 units) per 1 wM
 ///         (1e6 units). USDC/USDT deposits are swapped to wM; wM's earner yield is not paid to
 ///         holders but harvested as the sUSDai vault's base yield.
 /// @dev Invariant: `totalSupply() <= wM.balanceOf(this) * 1e12` at all times.
-interface IUSDai is IERC20 {
+interface IUSDai is IERC20, IBlacklistable {
     // ---------------------------------------------------------------- errors
 
     /// @notice Thrown when an amount argument is zero.
@@ -23,8 +25,6 @@ interface IUSDai is IERC20 {
     error WithdrawalTooSmall(uint256 usdaiIn, uint256 minimum);
     /// @notice Thrown when a deposit would take the supply above the cap.
     error SupplyCapExceeded(uint256 supplyAfter, uint256 cap);
-    /// @notice Thrown when a mint, transfer or burn involves a blacklisted sender, recipient or operator.
-    error AccountBlacklisted(address account);
     /// @notice Thrown when a recipient is the zero address or the token itself.
     error RecipientInvalid(address recipient);
     /// @notice Thrown when a harvest finds no base-yield recipient configured.
