@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/.venv/bin:$(PATH)
 HYPOTHESIS_PROFILE ?= ci
 export HYPOTHESIS_PROFILE
 
-.PHONY: setup compile demo test bench lint clean env
+.PHONY: setup compile demo test bench lint clean env fuzz replay
 
 setup:
 	@bash tools/setup.sh
@@ -21,6 +21,18 @@ test: setup
 
 bench: setup
 	@ANVIL_STEPS_TRACING=0 ape run bench
+
+# The system-wide campaign (scripts/_suite/campaign.py): `make fuzz SEED=3 STEPS=100 EXAMPLES=200`; a failure
+# is saved in fuzz/failures/ and replayed with `make replay FILE=fuzz/failures/<file>.json`.
+SEED ?= 0
+STEPS ?= 50
+EXAMPLES ?= 50
+fuzz: setup
+	@ape run fuzz --seed $(SEED) --steps $(STEPS) --examples $(EXAMPLES)
+
+replay: setup
+	@test -n "$(FILE)" || { echo "usage: make replay FILE=fuzz/failures/<transcript>.json"; exit 2; }
+	@ape run replay $(FILE)
 
 lint: setup
 	@ruff check zk scripts tests tools

@@ -13,10 +13,10 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
+from bench.points_bench import bench_points
 from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
 from scripts._suite.deployment import DAY, USDAI, WM, Params, Suite, deploy_suite
 from scripts._suite.qev import make_bid, place_bid, reveal_bid, settlement_order
-from bench.points_bench import bench_points
 from scripts._suite.report import table
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results.md"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,12 +10,13 @@ from typing import Any
 import pytest
 from ape.exceptions import ContractLogicError, CustomError
 from eth_abi import decode, encode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 from hexbytes import HexBytes
 from web3.exceptions import ContractCustomError
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from scripts._suite.deployment import IMPLEMENTATION_SLOT
+from scripts._suite.fastviews import FastViews as FastViews  # re-exported: the machines import it from here
 from scripts._suite.upgrade import PROXY_ADMIN_ABI as UPGRADE_PROXY_ADMIN_ABI
 
 
@@ -158,52 +158,6 @@ def implementation_of(proxy: Any) -> str:
     return ape.convert("0x" + bytes(raw)[-20:].hex(), ape.types.AddressType)
 
 
-class FastViews:
-    """The views of `contract` as raw `eth_call`s (encoded and decoded here with eth_abi): about 1 ms a
-    call where Ape's contract call costs 10-20 ms. For the invariants a state machine checks after every
-    step; they read the same block Ape's calls read ("latest"). A revert raises RuntimeError."""
-
-    def __init__(self, contract: Any) -> None:
-        import ape
-
-        self._address = str(contract.address)
-        self._methods = {m.name: m for m in contract.contract_type.view_methods}
-        self._request = ape.chain.provider.web3.provider.make_request
-
-    def __getattr__(self, name: str) -> Any:
-        methods = self.__dict__.get("_methods", {})
-        if name not in methods:
-            raise AttributeError(name)
-        abi = methods[name]
-        inputs = [i.canonical_type for i in abi.inputs]
-        outputs = [o.canonical_type for o in abi.outputs]
-        selector = keccak(text=f"{name}({','.join(inputs)})")[:4]
-        address, request = self._address, self._request
-
-        def call(*args: Any) -> Any:
-            data = selector + encode(inputs, [getattr(a, "address", a) for a in args])
-            reply = request("eth_call", [{"to": address, "data": "0x" + data.hex()}, "latest"])
-            if "error" in reply:
-                raise RuntimeError(f"{name}: {reply['error']}")
-            values = [_named(o, v) for o, v in zip(abi.outputs, decode(outputs, bytes.fromhex(reply["result"][2:])), strict=True)]
-            return values[0] if len(values) == 1 else tuple(values)
-
-        setattr(self, name, call)
-        return call
-
-
-def _named(abi_type: Any, value: Any) -> Any:
-    """A decoded struct with its fields by name (as Ape returns it); other values as decoded."""
-    if abi_type.type == "address":
-        return to_checksum_address(value)  # as Ape returns addresses
-    components = getattr(abi_type, "components", None)
-    if not components or not abi_type.type.startswith("tuple") or abi_type.type != "tuple":
-        return value
-    fields = [c.name for c in components]
-    cls = namedtuple("Struct", fields)  # type: ignore[misc]
-    return cls(*(_named(c, v) for c, v in zip(components, value, strict=True)))
-
-
 # EIP-2612's Permit struct (USDai and sUSDai), for eth-account's typed-data signing.
 PERMIT_TYPES = {
     "Permit": [
@@ -214,3 +168,14 @@ PERMIT_TYPES = {
         {"name": "deadline", "type": "uint256"},
     ]
 }
+
+
+def depth(steps: int, examples: int) -> tuple[int, int]:
+    """A machine's (steps, examples): its own short run, unless the active Hypothesis profile sets its own
+    step count (`deep`, or any profile made for a campaign), whose steps and examples then apply."""
+    from hypothesis import settings
+
+    profile = settings.default
+    if profile.stateful_step_count != 50:  # Hypothesis's default: the profile did not ask for a depth
+        return profile.stateful_step_count, profile.max_examples
+    return steps, min(examples, profile.max_examples)

@@ -30,7 +30,6 @@ machine sends its transactions straight through web3.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -51,6 +50,7 @@ from web3.logs import DISCARD
 from scripts._suite.deployment import DEAD, USDAI
 from scripts._suite.qev import make_bid
 from tests.reference.shares import fill
+from tests.support import depth
 from tests.unit.qev.helpers import (
     BPS,
     assert_call_reverts,
@@ -697,10 +697,9 @@ def test_qev__random_auctions_and_servicing__invariants_hold(
         stake(who, STAKE)
     vault.setOperator(operator, True, sender=alice)
     QEVMachine.env = Env(vault, auction, usdai, suite.ticket, [alice, bob, carol], operator, keeper)
-    deep = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
-    steps = settings.default.stateful_step_count if deep else 15
-    # ~3 s an example (proofs, ~40 transactions): 15 examples keep the file under 2.5 min on a busy CI box.
-    examples = settings.default.max_examples if deep else min(settings.default.max_examples, 15)
+    # ~2 s an example (proofs, ~40 transactions): 10 examples of 15 steps keep the whole suite under its
+    # 15 minutes; a profile with its own depth (deep) runs at it.
+    steps, examples = depth(15, 10)
     run_state_machine_as_test(
         QEVMachine,
         settings=settings(parent=settings.default, stateful_step_count=steps, max_examples=examples),

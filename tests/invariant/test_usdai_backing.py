@@ -256,6 +256,8 @@ def test_usdai__random_operations__stays_fully_backed(chain, suite, deployer, al
 
     profile = settings.default
     steps = profile.stateful_step_count
+    examples = profile.max_examples
     if steps == settings.get_profile("default").stateful_step_count:
-        steps = STEPS  # the profile leaves it at Hypothesis's default: keep the run short
-    run_state_machine_as_test(USDaiBacking, settings=settings(profile, stateful_step_count=steps))
+        # The profile leaves it at Hypothesis's default: keep the run short (the suite has 15 minutes).
+        steps, examples = STEPS, min(examples, 15)
+    run_state_machine_as_test(USDaiBacking, settings=settings(profile, stateful_step_count=steps, max_examples=examples))

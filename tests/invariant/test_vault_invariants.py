@@ -39,7 +39,6 @@ each call against the vault's large ABI.
 
 from __future__ import annotations
 
-import os
 import time
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -61,6 +60,7 @@ from hypothesis.stateful import (
 from scripts._suite.abi import raw_events
 from scripts._suite.deployment import DAY, USDAI
 from tests.reference.shares import VIRTUAL, fill, to_assets_down, to_assets_up, to_shares_down
+from tests.support import depth
 
 GAS = 3_000_000
 HOLDING = 1_000_000 * USDAI  # USDai each actor starts with
@@ -636,7 +636,8 @@ def test_vault__random_actions__invariants_hold(
     VaultMachine.env = Env(
         vault, usdai, registry, suite.ticket, [alice, bob, carol], keeper=keeper, strategist=strategist, donor=donor
     )
-    steps = settings.default.stateful_step_count if os.environ.get("HYPOTHESIS_PROFILE") == "deep" else STEPS
+    # 15 examples of STEPS by default (the suite has 15 minutes); a profile with its own depth runs at it.
+    steps, examples = depth(STEPS, 15)
     run_state_machine_as_test(
-        VaultMachine, settings=settings(parent=settings.default, stateful_step_count=steps)
+        VaultMachine, settings=settings(parent=settings.default, stateful_step_count=steps, max_examples=examples)
     )
