@@ -19,7 +19,7 @@ from hypothesis import Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from scripts._suite import campaign
-from scripts._suite.campaign import SystemMachine, deploy_campaign
+from scripts._suite.campaign import FIXED_START, SystemMachine, deploy_campaign
 from scripts._suite.deployment import git_commit
 
 FAILURES = Path(__file__).resolve().parent.parent / "fuzz" / "failures"
@@ -56,7 +56,7 @@ class Progress:
 def cli(seed_: int, steps: int, examples: int, shrink: bool, out: Path, last: Path | None) -> None:
     logger.set_level("WARNING")
     click.echo(f"system campaign: seed {seed_}, {examples} examples of up to {steps} steps (chain {chain.chain_id})")
-    env = deploy_campaign()
+    env = deploy_campaign(FIXED_START)
     progress = Progress(examples, steps)
     SystemMachine.env = env
     original_record = SystemMachine._record
@@ -86,7 +86,7 @@ def cli(seed_: int, steps: int, examples: int, shrink: bool, out: Path, last: Pa
             "transcript": list(campaign.TRANSCRIPT),
         }
         path.write_text(json.dumps(record, indent=1))
-        click.echo(f"FAILED after {progress.steps:,} steps ({progress.rate():.1f} steps/s): {record['failure'].splitlines()[-1]}")
+        click.echo(f"FAILED after {progress.steps:,} steps ({progress.rate():.1f} steps/s): {record['failure'].splitlines()[0]}")
         click.echo(f"transcript ({len(record['transcript'])} calls): {path}\nreplay: make replay FILE={path}")
         raise SystemExit(1) from None
     finally:

@@ -10,7 +10,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
-from scripts._suite.campaign import deploy_campaign, replay
+from scripts._suite.campaign import FIXED_START, deploy_campaign, replay
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -23,8 +23,8 @@ def cli(file: Path) -> None:
     except (ValueError, KeyError) as exc:
         raise click.ClickException(f"{file} is not a campaign transcript: {exc}") from None
     if isinstance(record, dict) and record.get("failure"):
-        click.echo(f"recorded failure: {record['failure'].splitlines()[-1]}")
-    failure = replay(deploy_campaign(), transcript, echo=click.echo)
+        click.echo(f"recorded failure: {record['failure'].splitlines()[0]}")
+    failure = replay(deploy_campaign(FIXED_START), transcript, echo=click.echo)
     if failure is None:
         click.echo(f"replayed {len(transcript)} calls: every invariant held")
     else:

@@ -804,18 +804,25 @@ def build_env(suite: Suite, accounts: list[Any]) -> Env:
     return env
 
 
-def deploy_campaign() -> Env:
+# Where `make fuzz` and `make replay` start their fresh chain (2030-03-17 17:46:40 UTC): every block
+# time, and so every amount, is then the same on any machine and at any hour.
+FIXED_START = 1_900_000_000
+
+
+def deploy_campaign(start: int | None = None) -> Env:
     """A fresh suite as a launch deploys it, its actors funded and its book opened (`make fuzz`, `make
     replay` and the suite's run build the same): test accounts 0 (deployer), 1 (governance), 11-13
-    (alice, bob, mallory), 14 (keeper), 15 (curator), 16 (borrower), 17 (strategy admin). Blocks are then
-    one second apart unless a step warps."""
+    (alice, bob, mallory), 14 (keeper), 15 (curator), 16 (borrower), 17 (strategy admin). Blocks are
+    one second apart unless a step warps; from `start` (a fresh chain only), the run is exact to the wei."""
     from ape import accounts, chain
 
+    chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
+    if start is not None:
+        chain.provider.make_request("evm_setNextBlockTimestamp", [start])
+        chain.provider.make_request("evm_mine", [])
     t = accounts.test_accounts
     suite = deploy_suite(t[0], t[1], roles={"strategy_admin": t[17]})
-    env = build_env(suite, [t[i] for i in (11, 12, 13, 14, 15, 16, 17)])
-    chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
-    return env
+    return build_env(suite, [t[i] for i in (11, 12, 13, 14, 15, 16, 17)])
 
 
 def open_loan(env: Env, stack: int, principal: int, now: int) -> tuple[int, int]:
