@@ -14,6 +14,8 @@ from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
 from bench.points_bench import bench_points
+from scripts._suite import campaign
+from scripts._suite.campaign import deploy_campaign, run_campaign
 from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
 from scripts._suite.deployment import DAY, USDAI, WM, Params, Suite, deploy_suite
 from scripts._suite.qev import make_bid, place_bid, reveal_bid, settlement_order
@@ -361,6 +363,25 @@ def bench_credit(suite: Suite, staker: Any, curator: Any, borrower: Any, keeper:
     return actions, nav_rows
 
 
+def bench_campaign(seed_: int = 0, steps: int = 50, examples: int = 20) -> dict[str, float]:
+    """The system-wide campaign's throughput (target: at least 30 steps a second): a fresh suite, then
+    `examples` sequences of up to `steps` steps from `seed_`, unshrunk."""
+    env = deploy_campaign()
+    count = {"steps": 0}
+
+    def counted(name: str) -> None:
+        count["steps"] += 1
+
+    campaign.STEP_HOOKS.append(counted)
+    started = time.monotonic()
+    try:
+        run_campaign(env, seed_, steps, examples, shrink=False)
+    finally:
+        campaign.STEP_HOOKS.remove(counted)
+    seconds = time.monotonic() - started
+    return {"steps": count["steps"], "seconds": seconds, "rate": count["steps"] / seconds}
+
+
 def sizes() -> list[tuple[str, int]]:
     out = []
     for name in IMPLEMENTATIONS:
@@ -402,6 +423,8 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
     settle_rows = bench_qev_settlement(suite, users, keeper, counts)
     progress("points indexer: filling the chain with 100,000 USDai transfers, then indexing it")
     points = bench_points(suite)
+    progress("system campaign: 20 examples of up to 50 steps, seed 0")
+    fuzz = bench_campaign()
     progress("writing results")
 
     def target(label: str, ref: int | None) -> str:
@@ -480,6 +503,13 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
             ["USDai transfers", "blocks", "events indexed", "index seconds", "events per second", "accounts", "fill seconds"],
             [tuple(f"{points[k]:,}" for k in ("transfers", "blocks", "events indexed", "index seconds",
                                               "events per second", "accounts", "fill seconds"))],
+        ),
+        "",
+        "## System campaign throughput (`make fuzz`; target >= 30 steps a second on this machine)",
+        "",
+        table(
+            ["steps", "seconds", "steps per second"],
+            [(f"{fuzz['steps']:,}", f"{fuzz['seconds']:.1f}", f"{fuzz['rate']:.1f}")],
         ),
         "",
         "## Runtime code size (limit 24,576; target <= 22,000)",

@@ -9,17 +9,14 @@ import json
 import time
 import traceback
 from pathlib import Path
-from typing import Any
 
 import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
-from hypothesis import Phase, seed, settings
-from hypothesis.stateful import run_state_machine_as_test
 
 from scripts._suite import campaign
-from scripts._suite.campaign import FIXED_START, SystemMachine, deploy_campaign
+from scripts._suite.campaign import FIXED_START, deploy_campaign, run_campaign
 from scripts._suite.deployment import git_commit
 
 FAILURES = Path(__file__).resolve().parent.parent / "fuzz" / "failures"
@@ -58,25 +55,15 @@ def cli(seed_: int, steps: int, examples: int, shrink: bool, out: Path, last: Pa
     click.echo(f"system campaign: seed {seed_}, {examples} examples of up to {steps} steps (chain {chain.chain_id})")
     env = deploy_campaign(FIXED_START)
     progress = Progress(examples, steps)
-    SystemMachine.env = env
-    original_record = SystemMachine._record
 
-    def counted(self: SystemMachine, name: str, args: dict[str, Any], result: str) -> None:
-        original_record(self, name, args, result)
+    def counted(name: str) -> None:
         if name == "setup":
             progress.examples += 1
         progress.step()
 
-    SystemMachine._record = counted  # type: ignore[method-assign]
-    phases = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if shrink else [])
+    campaign.STEP_HOOKS.append(counted)
     try:
-        run_state_machine_as_test(
-            seed(seed_)(SystemMachine),
-            settings=settings(
-                derandomize=False, database=None, deadline=None, stateful_step_count=steps,
-                max_examples=examples, phases=phases, suppress_health_check=list(__import__("hypothesis").HealthCheck),
-            ),
-        )
+        run_campaign(env, seed_, steps, examples, shrink=shrink)
     except Exception as failure:  # noqa: BLE001 - any failure of the campaign is saved, then reported
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"seed{seed_}-{time.strftime('%Y%m%dT%H%M%S')}.json"
@@ -90,7 +77,7 @@ def cli(seed_: int, steps: int, examples: int, shrink: bool, out: Path, last: Pa
         click.echo(f"transcript ({len(record['transcript'])} calls): {path}\nreplay: make replay FILE={path}")
         raise SystemExit(1) from None
     finally:
-        SystemMachine._record = original_record  # type: ignore[method-assign]
+        campaign.STEP_HOOKS.remove(counted)
     if last is not None:
         last.write_text(json.dumps({"seed": seed_, "steps": steps, "examples": examples, "transcript": list(campaign.TRANSCRIPT)}, indent=1))
     click.echo(f"passed: {progress.steps:,} steps in {progress.examples} examples, {progress.rate():.1f} steps/s")

@@ -37,8 +37,9 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from eth_utils.crypto import keccak
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from scripts._suite.credit import mint_receipt, open_stack, originate
 from scripts._suite.deployment import DAY, USDAI, WM, Suite, deploy_suite
@@ -57,6 +58,8 @@ EDGES = (-3_601, -61, -1, 0, 1, 61, 3_601)
 
 # The example being run: [{"rule", "args", "result"}], replaced by each new machine.
 TRANSCRIPT: list[dict[str, Any]] = []
+# Called with each step's rule name as it is recorded (`make fuzz` counts steps per second with it).
+STEP_HOOKS: list[Callable[[str], None]] = []
 
 
 class Refused(Exception):
@@ -217,6 +220,8 @@ class SystemMachine(RuleBasedStateMachine):
 
     def _record(self, name: str, args: dict[str, Any], result: str) -> None:
         TRANSCRIPT.append({"rule": name, "args": args, "result": result})
+        for hook in STEP_HOOKS:
+            hook(name)
 
     def _run(self, name: str, args: dict[str, Any], body: Callable[[], str | None]) -> None:
         """Runs one rule and records it. mallory is credited what the true price gave the shares she
@@ -830,6 +835,20 @@ def open_loan(env: Env, stack: int, principal: int, now: int) -> tuple[int, int]
     appraisal = -(-principal * 10 // 7) * USDAI
     rid = mint_receipt(env.suite, env.governance, env.governance, env.borrower, appraisal, now=now)
     return originate(env.suite, env.curator, env.borrower, stack, principal * USDAI, [rid], periods=12), rid
+
+
+def run_campaign(env: Env, seed_: int, steps: int, examples: int, *, shrink: bool = True) -> None:
+    """`examples` sequences of up to `steps` steps from `seed_` (no example database: the seed is the
+    run); raises the first failure, shrunk unless `shrink` is False."""
+    SystemMachine.env = env
+    phases = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if shrink else [])
+    run_state_machine_as_test(
+        seed(seed_)(SystemMachine),
+        settings=settings(
+            derandomize=False, database=None, deadline=None, stateful_step_count=steps, max_examples=examples,
+            phases=phases, suppress_health_check=list(HealthCheck),
+        ),
+    )
 
 
 def replay(env: Env, transcript: list[dict[str, Any]], echo: Callable[[str], None] = print) -> str | None:

@@ -13,11 +13,9 @@ from typing import Any
 
 import pytest
 from ape import chain
-from hypothesis import seed, settings
-from hypothesis.stateful import run_state_machine_as_test
 
 from scripts._suite import campaign
-from scripts._suite.campaign import SystemMachine, deploy_campaign, replay
+from scripts._suite.campaign import deploy_campaign, replay, run_campaign
 from tests.support import depth
 
 SEED = int(os.environ.get("HYPOTHESIS_SEED", "0"))
@@ -35,13 +33,7 @@ def env() -> Any:
 
 
 def _campaign(env: Any, seed_: int, steps: int, examples: int) -> None:
-    SystemMachine.env = env
-    run_state_machine_as_test(
-        seed(seed_)(SystemMachine),
-        settings=settings(
-            settings.default, derandomize=False, database=None, stateful_step_count=steps, max_examples=examples
-        ),
-    )
+    run_campaign(env, seed_, steps, examples)
 
 
 def test_system__whole_suite_under_attack__invariants_hold(env):
