@@ -19,7 +19,8 @@ Invariants after every step (PROTOCOL 7; docs/INVARIANTS.md maps each clause her
   (computed here from wM's own figures, not the vault's) and the ledger's senior NAVs.
 - `escrow` (3): the vault's own shares are the pending requests plus bonds; FIFO never passed one.
 - `claims` (8): reserved USDai is the sum of per-request claims.
-- `ledger` (4, 7): `seniorNav` is the sum of the stacks; senior loss only once junior capital is gone.
+- `ledger` (4, 7): `seniorNav` is the sum of the stacks; the ledger's USDai is what it accounts for;
+  and (checked inside the step that does it) a senior loss is taken only once junior capital is gone.
 - `pledged_receipts` (5): a pledged receipt is the book's.
 - `settlement` (6): a settled list is strictly by fee, then request order.
 - `conservation`: every USDai is held by an actor, a contract of the suite or a fee recipient.
@@ -70,7 +71,8 @@ class Refused(Exception):
         self.name = name
 
 
-def _web3_contract(w3: Any, contract: Any) -> Any:
+def web3_contract(w3: Any, contract: Any) -> Any:
+    """A web3 handle of an Ape contract (same address and ABI): raw, fast transactions."""
     abi = [item.model_dump(mode="json", by_alias=True) for item in contract.contract_type.abi]
     return w3.eth.contract(address=contract.address, abi=abi)
 
@@ -86,7 +88,7 @@ class Env:
         self.w3 = chain.provider.web3
         self.rpc = chain.provider.web3.provider.make_request
         names = ("usdai", "vault", "registry", "loan_book", "caliber", "auction", "ticket", "wm", "usdc", "usdt")
-        self.c = {n: _web3_contract(self.w3, getattr(suite, n)) for n in names}
+        self.c = {n: web3_contract(self.w3, getattr(suite, n)) for n in names}
         self.ape = {n: getattr(suite, n) for n in names}
         self.fast = {n: FastViews(contract) for n, contract in self.ape.items()}
         self.holders = accounts[:3]
@@ -190,9 +192,8 @@ class State:
     @property
     def mallory_shares(self) -> int:
         """Her wallet, her requests' pending shares and her bonds."""
-        return self.mallory_wallet + sum(
-            r.shares + bond for r, bond, _ in self.requests.values() if r.controller == self.mallory
-        )
+        pending = sum(int(r.shares) + bond for r, bond, _ in self.requests.values() if r.controller == self.mallory)
+        return self.mallory_wallet + pending
 
 
 class SystemMachine(RuleBasedStateMachine):

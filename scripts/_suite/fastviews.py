@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any
 
-from eth_abi import decode, encode
-from eth_utils import keccak, to_checksum_address
+from eth_abi.abi import decode, encode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 
 class FastViews:

@@ -47,6 +47,7 @@ from hypothesis.stateful import (
 )
 from web3.logs import DISCARD
 
+from scripts._suite.campaign import web3_contract
 from scripts._suite.deployment import DEAD, USDAI
 from scripts._suite.qev import make_bid
 from tests.reference.shares import fill
@@ -220,11 +221,6 @@ class Bid:
     revealed: bool = False
 
 
-def _web3_contract(w3: Any, contract: Any) -> Any:
-    abi = [item.model_dump(mode="json", by_alias=True) for item in contract.contract_type.abi]
-    return w3.eth.contract(address=contract.address, abi=abi)
-
-
 class Env:
     """web3 handles of the contracts and the actors' addresses."""
 
@@ -233,10 +229,10 @@ class Env:
     ) -> None:
         self.w3 = chain.provider.web3
         self.ape_vault, self.ape_auction = vault, auction
-        self.vault = _web3_contract(self.w3, vault)
-        self.auction = _web3_contract(self.w3, auction)
-        self.usdai = _web3_contract(self.w3, usdai)
-        self.ticket = _web3_contract(self.w3, ticket)
+        self.vault = web3_contract(self.w3, vault)
+        self.auction = web3_contract(self.w3, auction)
+        self.usdai = web3_contract(self.w3, usdai)
+        self.ticket = web3_contract(self.w3, ticket)
         self.actors = [a.address for a in actors]
         self.operator = operator.address  # alice's ERC-7540 operator
         self.keeper = keeper.address
