@@ -24,11 +24,11 @@ abstract contract ERC20BalancesBase is ERC20Upgradeable, IBlacklistable {
     }
 
     // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.ERC20Balances")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant STORAGE_SLOT = 0x0dcf0c0253fa040424a1e5a2557a32d20e86f6e432be28d28898b74ac1c02700;
+    bytes32 private constant BALANCES_STORAGE_SLOT = 0x0dcf0c0253fa040424a1e5a2557a32d20e86f6e432be28d28898b74ac1c02700;
 
     function _balances() private pure returns (ERC20BalancesStorage storage $) {
         assembly {
-            $.slot := STORAGE_SLOT
+            $.slot := BALANCES_STORAGE_SLOT
         }
     }
 

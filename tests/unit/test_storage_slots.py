@@ -13,7 +13,7 @@ from eth_utils import keccak
 
 ROOT = Path(__file__).resolve().parents[2]
 _LOCATION = re.compile(r"@custom:storage-location erc7201:([\w.]+)")
-_SLOT = re.compile(r"bytes32 (?:private|internal) constant STORAGE_SLOT = (0x[0-9a-fA-F]{64});")
+_SLOT = re.compile(r"bytes32 (?:private|internal) constant \w*STORAGE_SLOT = (0x[0-9a-fA-F]{64});")
 
 
 def erc7201_slot(namespace: str) -> int:
