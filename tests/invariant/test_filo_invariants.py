@@ -17,7 +17,7 @@ import os
 from typing import Any
 
 from ape import chain
-from hypothesis import event, seed, settings
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -25,7 +25,6 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from tests.credit.fixtures import *  # noqa: F401,F403
@@ -42,7 +41,7 @@ from tests.credit.fixtures import (
     strict_reverts,
 )
 from tests.reference import credit as ref
-from tests.support import FastViews
+from tests.support import FastViews, depth, run_seeded
 
 PENALTY_BPS = 500
 # The seed of the machine's first pass (HYPOTHESIS_SEED overrides it: a campaign replays from it).
@@ -452,31 +451,12 @@ def test_filo_invariants(
                     if status in ("Active", "Defaulted"):
                         assert fast_book.loanOfReceipt(rid) == loan_id
 
-    # Eight examples of twenty steps by default (ci, dev: about two minutes); a profile that sets its own
-    # step count (deep: 1,000 examples of 100 steps) runs at its depth.
-    deep = settings.default.stateful_step_count != 50
-    steps = settings.default.stateful_step_count if deep else 20
-    examples = settings.default.max_examples if deep else min(settings.default.max_examples, 8)
-    # The run must reach the paths the invariants are about, not just the happy one. Block times are
-    # pinned (each block one second after the last, besides the machine's own warps) and each pass has
-    # an explicit seed (derandomize's seed proved to depend on what else pytest collected), so a pass
-    # walks the same paths on any machine and in any selection of tests. A pass that missed a path is
-    # followed by one with the next seed.
+    # Eight examples of twenty steps by default; a profile that sets its own step count (deep: 1,000
+    # examples of 100 steps) runs at its depth. The run must reach the paths the invariants are about,
+    # not just the happy one: seeded, with block times pinned, the same paths on any machine.
     paths = ("repay", "prepay", "default", "liquidation", "margin call", "insurance")
-    provider = chain.provider
-    provider.make_request("anvil_setBlockTimestampInterval", [1])
-    try:
-        for attempt in range(2):
-            run_state_machine_as_test(
-                seed(FILO_SEED + attempt)(FiLoMachine),
-                settings=settings(
-                    settings.default, derandomize=False, database=None, stateful_step_count=steps, max_examples=examples
-                ),
-            )
-            if all(seen[path] for path in paths):
-                break
-    finally:
-        provider.make_request("anvil_removeBlockTimestampInterval", [])
+    steps, examples = depth(20, 8)
+    run_seeded(FiLoMachine, FILO_SEED, steps, examples, lambda: all(seen[path] for path in paths))
     print("paths exercised:", seen)
     for path in paths:
         assert seen[path], seen

@@ -24,7 +24,6 @@ from fractions import Fraction
 from typing import Any
 
 from ape import chain
-from hypothesis import seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -32,13 +31,12 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from scripts._suite.credit import mint_receipt, open_stack, originate
 from scripts._suite.deployment import DAY, USDAI
 from tests.reference.shares import VIRTUAL
-from tests.support import FastViews, strict_reverts
+from tests.support import FastViews, depth, run_seeded, strict_reverts
 
 WM_UNIT = 10**6
 MONTH = 30 * DAY
@@ -290,25 +288,9 @@ def test_nav__random_credit_and_vault_actions__price_is_the_truth(
             assert fast_vault.redemptionAssets() == idle + owed + redemption
 
     # Nine examples of 25 steps by default; a profile that sets its own step count (deep) runs at its
-    # depth. Block times are pinned and each pass has an explicit seed (derandomize's seed depends on what
-    # else pytest collected), so a pass walks the same paths on any machine, at any hour and in any
-    # selection of tests. A pass that missed a path is followed by one with the next seed.
-    deep = settings.default.stateful_step_count != 50
-    steps = settings.default.stateful_step_count if deep else 25
-    examples = settings.default.max_examples if deep else min(settings.default.max_examples, 9)
-    provider = chain.provider
-    provider.make_request("anvil_setBlockTimestampInterval", [1])
-    try:
-        for attempt in range(2):
-            run_state_machine_as_test(
-                seed(NAV_SEED + attempt)(NavMachine),
-                settings=settings(
-                    settings.default, derandomize=False, database=None, stateful_step_count=steps, max_examples=examples
-                ),
-            )
-            if seen["serviced"] and seen["defaults"] and seen["appraisal down"]:
-                break
-    finally:
-        provider.make_request("anvil_removeBlockTimestampInterval", [])
+    # depth. Seeded, with block times pinned: the same paths on any machine and at any hour.
+    steps, examples = depth(25, 9)
+    paths = ("serviced", "defaults", "appraisal down")
+    run_seeded(NavMachine, NAV_SEED, steps, examples, lambda: all(seen[path] for path in paths))
     print("paths exercised:", seen)
     assert seen["serviced"] and seen["defaults"] and seen["appraisal down"], seen
