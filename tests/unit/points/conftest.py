@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from ape import chain
 
+from scripts._suite.deployment import Suite, deploy_suite
 from scripts._suite.points.indexer import Deployment, HttpRpc, SyncReport, sync
 from scripts._suite.points.store import Store
 from scripts._suite.points.table import PointsTable, read_table
@@ -28,17 +29,26 @@ def rpc() -> HttpRpc:
     return HttpRpc(chain.provider.web3.provider.endpoint_uri)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
+def suite(deployer: Any, governance: Any, pauser: Any, blacklister: Any, strategist: Any) -> Suite:
+    """A suite of their own, deployed when the points tests start: the indexer reads the share price at
+    past blocks, and anvil keeps the state of only its last few thousand blocks, so in a full session the
+    blocks where the session's suite was deployed are gone by the time these tests run."""
+    roles = {"pauser": pauser, "blacklist_admin": blacklister, "strategy_admin": strategist}
+    return deploy_suite(deployer, governance, roles=roles)
+
+
+@pytest.fixture(scope="package")
 def contracts(suite: Any) -> dict[str, str]:
     return dict(suite.manifest()["contracts"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deployment(contracts: dict[str, str]) -> Deployment:
     return Deployment.from_manifest(contracts, chain.chain_id, 0)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def model(node: Node, suite: Any) -> Model:
     return Model(node, suite.usdai.address, suite.vault.address)
 
