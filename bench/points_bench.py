@@ -7,13 +7,17 @@ off and mined with `evm_mine` under a raised block gas limit (about 2,000 transf
 indexes the whole chain from block 0 into a fresh SQLite file and reports events per second (target:
 20,000) and what the fill cost.
 
-    python -m bench.points_bench [--transfers 100000]     # its own anvil, the suite deployed first
-    from bench.points_bench import bench_points           # inside `ape run bench` (scripts/bench.py)
+    python -m bench.points_bench [--transfers 100000] [--json]   # its own anvil, the suite deployed first
+
+`make bench` runs it that way, in a process and on a chain of its own: anvil keeps the state of only its
+last few thousand blocks, and after the bench's other sections the blocks where its suite was deployed
+(where the indexer reads the share price) are gone.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from typing import Any
@@ -122,6 +126,7 @@ def bench_points(suite: Any, transfers: int = TRANSFERS) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transfers", type=int, default=TRANSFERS)
+    parser.add_argument("--json", action="store_true", help="Print the figures as one JSON object.")
     args = parser.parse_args()
     from ape import accounts, networks
     from ape.logging import logger
@@ -133,6 +138,9 @@ def main() -> None:
     with networks.parse_network_choice("ethereum:local:foundry"):
         suite = deploy_suite(accounts.test_accounts[0], accounts.test_accounts[1])
         figures = bench_points(suite, args.transfers)
+    if args.json:
+        print(json.dumps(figures))
+        return
     for name, value in figures.items():
         print(f"{name}: {value:,}" if isinstance(value, int) else f"{name}: {value}")
 
