@@ -30,7 +30,7 @@ def rpc() -> HttpRpc:
 
 
 @pytest.fixture(scope="package")
-def suite(deployer: Any, governance: Any, pauser: Any, blacklister: Any, strategist: Any) -> Suite:
+def points_suite(deployer: Any, governance: Any, pauser: Any, blacklister: Any, strategist: Any) -> Suite:
     """A suite of their own, deployed when the points tests start: the indexer reads the share price at
     past blocks, and anvil keeps the state of only its last few thousand blocks, so in a full session the
     blocks where the session's suite was deployed are gone by the time these tests run."""
@@ -39,8 +39,8 @@ def suite(deployer: Any, governance: Any, pauser: Any, blacklister: Any, strateg
 
 
 @pytest.fixture(scope="package")
-def contracts(suite: Any) -> dict[str, str]:
-    return dict(suite.manifest()["contracts"])
+def contracts(points_suite: Any) -> dict[str, str]:
+    return dict(points_suite.manifest()["contracts"])
 
 
 @pytest.fixture(scope="package")
@@ -49,14 +49,14 @@ def deployment(contracts: dict[str, str]) -> Deployment:
 
 
 @pytest.fixture(scope="package")
-def model(node: Node, suite: Any) -> Model:
-    return Model(node, suite.usdai.address, suite.vault.address)
+def model(node: Node, points_suite: Any) -> Model:
+    return Model(node, points_suite.usdai.address, points_suite.vault.address)
 
 
 @pytest.fixture
-def harness(suite: Any, project: Any) -> Any:
+def harness(points_suite: Any, project: Any) -> Any:
     """contracts/testing/MerkleProofHarness.sol: OpenZeppelin's MerkleProof.verify over a points leaf."""
-    return project.MerkleProofHarness.deploy(sender=suite.deployer)
+    return project.MerkleProofHarness.deploy(sender=points_suite.deployer)
 
 
 @pytest.fixture
@@ -85,12 +85,12 @@ def table_of() -> Callable[[Store], dict[str, int]]:
 
 
 @pytest.fixture
-def holders(suite: Any, node: Node, alice: Any, bob: Any, carol: Any) -> list[str]:
+def holders(points_suite: Any, node: Node, alice: Any, bob: Any, carol: Any) -> list[str]:
     """alice, bob and carol (lower case), each with wM to deposit, USDai and sUSDai allowances for the
     vault, and every other one as its ERC-7540 operator (so anyone may request for anyone)."""
-    wm, usdai, vault = suite.wm.address, suite.usdai.address, suite.vault.address
+    wm, usdai, vault = points_suite.wm.address, points_suite.usdai.address, points_suite.vault.address
     people = [alice.address.lower(), bob.address.lower(), carol.address.lower()]
-    deployer = suite.deployer.address
+    deployer = points_suite.deployer.address
     for who in people:
         node.send(deployer, wm, "mint(address,uint256)", who, WM_EACH)
         node.send(who, wm, "approve(address,uint256)", usdai, 2**256 - 1)
@@ -102,6 +102,6 @@ def holders(suite: Any, node: Node, alice: Any, bob: Any, carol: Any) -> list[st
 
 
 @pytest.fixture
-def no_base_yield(suite: Any) -> None:
+def no_base_yield(points_suite: Any) -> None:
     """wM stops earning: the share price moves only in transactions (the indexer samples it at those)."""
-    suite.wm.setEarnerRate(0, sender=suite.deployer)
+    points_suite.wm.setEarnerRate(0, sender=points_suite.deployer)

@@ -20,16 +20,16 @@ from scripts._suite.report import fmt_units
 
 
 @pytest.fixture
-def files(suite, tmp_path):
+def files(points_suite, tmp_path):
     manifest = tmp_path / "local.json"
-    manifest.write_text(json.dumps(suite.manifest()))
+    manifest.write_text(json.dumps(points_suite.manifest()))
     return manifest, f"sqlite:///{tmp_path}/points.sqlite"
 
 
 @pytest.fixture
-def history(suite, holders, node, no_base_yield):
+def history(points_suite, holders, node, no_base_yield):
     a, b, c = holders
-    usdai, vault, wm = suite.usdai.address, suite.vault.address, suite.wm.address
+    usdai, vault, wm = points_suite.usdai.address, points_suite.vault.address, points_suite.wm.address
     node.send(a, usdai, "deposit(address,uint256,uint256,address)", wm, 5_000 * WM, 0, a)
     node.send(b, usdai, "deposit(address,uint256,uint256,address)", wm, 2_000 * WM, 0, b)
     node.send(a, vault, "deposit(uint256,address)", 1_000 * USDAI, a)
@@ -40,10 +40,10 @@ def history(suite, holders, node, no_base_yield):
     return holders
 
 
-def test_sync_show_export(suite, node, files, history, capsys, tmp_path):
+def test_sync_show_export(points_suite, node, files, history, capsys, tmp_path):
     manifest, db = files
     a, b, c = history
-    start = suite.manifest()["startBlock"]  # the deployment's first block: where a new index starts
+    start = points_suite.manifest()["startBlock"]  # the deployment's first block: where a new index starts
     cli.sync.callback(manifest=manifest, db_url=db)
     captured = capsys.readouterr()
     assert captured.out.startswith(f"indexed blocks {start}-{node.head():,}: ") and captured.out.endswith(" events/s)\n")
@@ -85,7 +85,7 @@ def _one_line(call, message):
     assert message in info.value.message and "\n" not in info.value.message, info.value.message
 
 
-def test_bad_input__one_line(suite, files, history, tmp_path):
+def test_bad_input__one_line(points_suite, files, history, tmp_path):
     manifest, db = files
     missing = tmp_path / "none.json"
     _one_line(lambda: cli.sync.callback(manifest=missing, db_url=db), "no manifest at")
@@ -99,7 +99,7 @@ def test_bad_input__one_line(suite, files, history, tmp_path):
     cli.sync.callback(manifest=manifest, db_url=db)
     _one_line(lambda: cli.export.callback(manifest=manifest, db_url=db, fmt="json", out=tmp_path / "no" / "x.json"), "no folder")
     _one_line(lambda: cli.sync.callback(manifest=manifest, db_url=db, from_block=3), "differs in startBlock")
-    other = suite.manifest()
+    other = points_suite.manifest()
     other["contracts"]["USDai"] = "0x" + "12" * 20
     moved = tmp_path / "other.json"
     moved.write_text(json.dumps(other))

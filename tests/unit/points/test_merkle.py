@@ -41,9 +41,9 @@ def test_every_proof__verified_by_openzeppelin(harness, size):
         assert not harness.verify(proof, tree.root_hex, account, points + 1)
 
 
-def test_exported_proofs__verify_on_chain__tampered_ones_do_not(harness, suite, node, holders, index, tmp_path, no_base_yield):
+def test_exported_proofs__verify_on_chain__tampered_ones_do_not(harness, points_suite, node, holders, index, tmp_path, no_base_yield):
     a, b, c = holders
-    usdai, vault, wm = suite.usdai.address, suite.vault.address, suite.wm.address
+    usdai, vault, wm = points_suite.usdai.address, points_suite.vault.address, points_suite.wm.address
     for i, who in enumerate(holders):
         node.send(who, usdai, "deposit(address,uint256,uint256,address)", wm, (1_000 * (i + 1)) * WM, 0, who)
         node.send(who, vault, "deposit(uint256,address)", (300 * (i + 1)) * USDAI, who)

@@ -29,9 +29,9 @@ def next_cycle(node, vault: str, offset: int = DAY) -> None:
     node.call("evm_setNextBlockTimestamp", [start + offset])
 
 
-def test_history__indexer_equals_model(suite, node, model, keeper, holders, index, table_of, no_base_yield):
+def test_history__indexer_equals_model(points_suite, node, model, keeper, holders, index, table_of, no_base_yield):
     a, b, c = holders
-    usdai, vault, wm, ticket = (x.address for x in (suite.usdai, suite.vault, suite.wm, suite.ticket))
+    usdai, vault, wm, ticket = (x.address for x in (points_suite.usdai, points_suite.vault, points_suite.wm, points_suite.ticket))
     node.send(a, usdai, "deposit(address,uint256,uint256,address)", wm, 1_000 * WM, 0, a)
     node.warp(3_600)
     node.send(a, usdai, "transfer(address,uint256)", b, 300 * USDAI)
@@ -49,16 +49,16 @@ def test_history__indexer_equals_model(suite, node, model, keeper, holders, inde
     node.send(b, usdai, "transfer(address,uint256)", c, 100 * USDAI)
     store, report = index()
     assert report.last_block == node.head() and report.events > 0
-    expected = model.points([*holders, keeper.address, suite.deployer.address, suite.governance.address], node.head())
+    expected = model.points([*holders, keeper.address, points_suite.deployer.address, points_suite.governance.address], node.head())
     assert table_of(store) == expected
     # The deployer may earn a little too: the deploy mints it the seed stake's USDai before staking it.
-    assert set(expected) - {suite.deployer.address.lower()} == {a, b, c}
+    assert set(expected) - {points_suite.deployer.address.lower()} == {a, b, c}
 
 
-def test_escrow__earns_for_the_ticket_holder_until_serviced(suite, node, keeper, holders, index, table_of, no_base_yield):
+def test_escrow__earns_for_the_ticket_holder_until_serviced(points_suite, node, keeper, holders, index, table_of, no_base_yield):
     """By hand: a stakes, requests it all, sells the ticket to b; servicing burns it."""
     a, b, _ = holders
-    usdai, vault, wm, ticket = (x.address for x in (suite.usdai, suite.vault, suite.wm, suite.ticket))
+    usdai, vault, wm, ticket = (x.address for x in (points_suite.usdai, points_suite.vault, points_suite.wm, points_suite.ticket))
     node.send(a, usdai, "deposit(address,uint256,uint256,address)", wm, 1_000 * WM, 0, a)
     t0 = node.timestamp(node.head())
     node.warp(DAY)
@@ -81,12 +81,12 @@ def test_escrow__earns_for_the_ticket_holder_until_serviced(suite, node, keeper,
     assert points[a] == (t1 - t0) * 5 * 1_000 * USDAI * WAD // DENOMINATOR + (t2 - t1) * 2 * shares * price // DENOMINATOR
     # b: the escrow from the ticket's transfer until servicing burned it; the claim earns nothing.
     assert points[b] == (t3 - t2) * 2 * shares * price // DENOMINATOR
-    assert suite.vault.pendingRedeemRequest(rid, b) == 0 and suite.vault.maxRedeem(b) > 0
+    assert points_suite.vault.pendingRedeemRequest(rid, b) == 0 and points_suite.vault.maxRedeem(b) > 0
 
 
-def test_protocol_contracts__earn_nothing(suite, contracts, node, holders, index, no_base_yield):
+def test_protocol_contracts__earn_nothing(points_suite, contracts, node, holders, index, no_base_yield):
     a, _, _ = holders
-    usdai, vault, wm = suite.usdai.address, suite.vault.address, suite.wm.address
+    usdai, vault, wm = points_suite.usdai.address, points_suite.vault.address, points_suite.wm.address
     node.send(a, usdai, "deposit(address,uint256,uint256,address)", wm, 1_000 * WM, 0, a)
     node.send(a, vault, "deposit(uint256,address)", 500 * USDAI, a)
     node.send(a, vault, "requestRedeem(uint256,address,address)", 200 * USDAI, a, a)  # the vault escrows
@@ -102,17 +102,17 @@ def test_protocol_contracts__earn_nothing(suite, contracts, node, holders, index
     assert {vault.lower(), "0x000000000000000000000000000000000000dead", contracts["FiLoRegistry"].lower()} <= held
     assert all(loaded.accounts[addr][3] == 0 for addr in protocol & set(loaded.accounts))
     listed = {h.account.lower() for h in read_table(store).rows}
-    assert listed - {suite.deployer.address.lower()} == {a} and not listed & protocol
+    assert listed - {points_suite.deployer.address.lower()} == {a} and not listed & protocol
 
 
-def test_price_between_logs__undercounts_by_at_most_the_price_growth(suite, node, model, keeper, holders, index, table_of):
+def test_price_between_logs__undercounts_by_at_most_the_price_growth(points_suite, node, model, keeper, holders, index, table_of):
     """wM earning: the price grows every second, the indexer holds it between vault logs (the documented
     approximation): never above the every-block model, and below it by at most the price's growth."""
     a, b, _ = holders
-    usdai, vault, wm = suite.usdai.address, suite.vault.address, suite.wm.address
+    usdai, vault, wm = points_suite.usdai.address, points_suite.vault.address, points_suite.wm.address
     node.send(a, usdai, "deposit(address,uint256,uint256,address)", wm, 100_000 * WM, 0, a)
     node.send(a, vault, "deposit(uint256,address)", 50_000 * USDAI, a)
-    p0 = suite.vault.convertToAssets(USDAI)
+    p0 = points_suite.vault.convertToAssets(USDAI)
     for _ in range(6):  # USDai moves between a and b: blocks without a vault log
         node.warp(5 * DAY)
         node.send(a, usdai, "transfer(address,uint256)", b, USDAI)
@@ -120,10 +120,10 @@ def test_price_between_logs__undercounts_by_at_most_the_price_growth(suite, node
     node.send(keeper.address, usdai, "harvestBaseYield()")  # a harvest samples the price
     node.warp(DAY)
     node.send(a, usdai, "transfer(address,uint256)", b, USDAI)
-    p1 = suite.vault.convertToAssets(USDAI)
+    p1 = points_suite.vault.convertToAssets(USDAI)
     store, _ = index()
     got = table_of(store)
-    exact = model.points([*holders, keeper.address, suite.governance.address], node.head())
+    exact = model.points([*holders, keeper.address, points_suite.governance.address], node.head())
     assert got[b] == exact[b]  # USDai only: exact
     assert got[a] <= exact[a] <= got[a] + exact[a] * (p1 - p0) // p0 + 1
     assert exact[a] - got[a] > 0  # the price did grow between the samples

@@ -58,9 +58,9 @@ ACTIONS = st.lists(
 class History:
     """Runs one drawn history through the raw driver, skipping what the contracts would refuse."""
 
-    def __init__(self, node: Node, suite: Any, people: list[str], keeper: str, sync: Any) -> None:
+    def __init__(self, node: Node, points_suite: Any, people: list[str], keeper: str, sync: Any) -> None:
         self.node, self.people, self.keeper, self.sync_index = node, people, keeper, sync
-        self.usdai, self.vault, self.wm, self.ticket = (x.address for x in (suite.usdai, suite.vault, suite.wm, suite.ticket))
+        self.usdai, self.vault, self.wm, self.ticket = (x.address for x in (points_suite.usdai, points_suite.vault, points_suite.wm, points_suite.ticket))
         self.requests: list[int] = []
 
     def view(self, to: str, signature: str, *args: Any, returns: str = "uint256") -> Any:
@@ -161,9 +161,9 @@ class History:
 
 
 def test_random_histories__indexer_equals_the_second_by_second_model(
-    suite, node, model, keeper, rpc, deployment, holders, table_of, no_base_yield, tmp_path
+    points_suite, node, model, keeper, rpc, deployment, holders, table_of, no_base_yield, tmp_path
 ):
-    others = [keeper.address, suite.deployer.address, suite.governance.address]
+    others = [keeper.address, points_suite.deployer.address, points_suite.governance.address]
     runs = itertools.count()
 
     @settings(parent=settings.default, max_examples=EXAMPLES, deadline=None, database=None)
@@ -174,7 +174,7 @@ def test_random_histories__indexer_equals_the_second_by_second_model(
         stepped = Store(f"sqlite:///{tmp_path}/steps-{run}.sqlite")  # synced along the way and at the end
         once = Store(f"sqlite:///{tmp_path}/once-{run}.sqlite")  # synced at the end only
         try:
-            history = History(node, suite, holders, keeper.address, lambda: sync(stepped, rpc, deployment))
+            history = History(node, points_suite, holders, keeper.address, lambda: sync(stepped, rpc, deployment))
             history.start(preamble)
             for action in actions:
                 history.run(action)

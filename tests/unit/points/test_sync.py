@@ -18,9 +18,9 @@ from scripts._suite.points.indexer import PointsError, ReorgTooDeep, RpcError
 
 
 @pytest.fixture
-def act(suite, holders, node, no_base_yield):
+def act(points_suite, holders, node, no_base_yield):
     """`act(step)`: a few transactions with time between them; each call moves different amounts."""
-    usdai, vault, wm = suite.usdai.address, suite.vault.address, suite.wm.address
+    usdai, vault, wm = points_suite.usdai.address, points_suite.vault.address, points_suite.wm.address
     a, b, c = holders
 
     def _act(step: int, to: str | None = None) -> None:
@@ -84,7 +84,7 @@ def test_confirmations__stay_behind_the_head(node, act, index, table_of):
     assert table_of(store) == table_of(index("once")[0])
 
 
-def test_reorg__reverted_and_mined_again__matches_a_fresh_index(suite, node, model, keeper, holders, act, index, table_of):
+def test_reorg__reverted_and_mined_again__matches_a_fresh_index(points_suite, node, model, keeper, holders, act, index, table_of):
     a, b, c = holders
     act(1)
     fork = node.head()
@@ -101,7 +101,7 @@ def test_reorg__reverted_and_mined_again__matches_a_fresh_index(suite, node, mod
     assert after.rolled_back_to is not None and after.rolled_back_to <= fork and after.undone > 0
     assert after.last_block == node.head() and "reorg: rolled back to block" in after.line()
     fresh, _ = index("fresh")
-    assert table_of(store) == table_of(fresh) == model.points([*holders, keeper.address, suite.deployer.address, suite.governance.address], node.head())
+    assert table_of(store) == table_of(fresh) == model.points([*holders, keeper.address, points_suite.deployer.address, points_suite.governance.address], node.head())
     # And longer than it again: the next sync only moves forward.
     act(5, to=b)
     act(6, to=c)
