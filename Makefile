@@ -43,7 +43,7 @@ lint: setup
 	@python tools/slither_gate.py
 
 clean:
-	rm -rf .build contracts/.cache .solc-deps .venv node_modules .solcx
+	rm -rf .build contracts/.cache .solc-deps .venv node_modules .solcx .venues
 
 # `source <(make -s env)` puts the toolchain on PATH in an interactive shell.
 env:

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
 import {ERC20PermitUpgradeable} from
     "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
@@ -13,6 +14,7 @@ import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/Pau
 import {IUSDai} from "../interfaces/IUSDai.sol";
 import {IWrappedM} from "../interfaces/IWrappedM.sol";
 import {ISwapAdapter} from "../interfaces/ISwapAdapter.sol";
+import {IPriceFeed} from "../interfaces/IPriceFeed.sol";
 import {ERC20BalancesBase} from "./ERC20BalancesBase.sol";
 
 /// @title USDai
@@ -28,6 +30,10 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
     uint256 internal constant BPS = 1e4;
     /// @notice Highest admin fee on base yield governance may set (20%).
     uint256 public constant MAX_ADMIN_FEE_BPS = 2000;
+    /// @dev wM has 6 decimals: the unit a swap leg is valued in.
+    uint256 internal constant WM_UNIT = 1e6;
+    /// @notice The price guard's deviation bound until governance sets another (0.5%).
+    uint256 public constant DEFAULT_MAX_DEVIATION_BPS = 50;
 
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     bytes32 public constant BLACKLIST_ADMIN_ROLE = keccak256("BLACKLIST_ADMIN_ROLE");
@@ -43,6 +49,8 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
         uint16 adminFeeBps;
         address feeRecipient;
         mapping(address => bool) isTokenSupported;
+        mapping(address => PriceFeedConfig) priceFeeds;
+        PriceGuard priceGuard;
     }
 
     // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.USDai")) - 1)) & ~bytes32(uint256(0xff))
@@ -88,6 +96,8 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
         $.supplyCap = cap;
         emit SupplyCapUpdated(0, cap);
         _setAdminFee(feeBps, feeRecipient_);
+        $.priceGuard.maxDeviationBps = uint16(DEFAULT_MAX_DEVIATION_BPS);
+        emit PriceGuardUpdated(address(0), 0, DEFAULT_MAX_DEVIATION_BPS);
     }
 
     // ---------------------------------------------------------------- governance
@@ -123,6 +133,33 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
     /// @inheritdoc IUSDai
     function setTokenSupport(address token, bool supported) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setTokenSupport(token, supported);
+    }
+
+    /// @inheritdoc IUSDai
+    function setPriceFeed(address token, IPriceFeed feed, uint256 maxAge) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (token == address(0) || address(feed) == address(0)) revert AddressZero();
+        if (maxAge < 60 || maxAge > 7 days) revert ParameterOutOfRange("maxAge", maxAge, 60, 7 days);
+        _s().priceFeeds[token] = PriceFeedConfig({
+            feed: feed,
+            maxAge: uint32(maxAge), // safe: at most 7 days
+            feedDecimals: feed.decimals(),
+            tokenDecimals: IERC20Metadata(token).decimals()
+        });
+        emit PriceFeedUpdated(token, address(feed), maxAge);
+    }
+
+    /// @inheritdoc IUSDai
+    function setPriceGuard(IPriceFeed sequencerFeed, uint256 gracePeriod, uint256 maxDeviationBps)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+    {
+        if (gracePeriod > 1 days) revert ParameterOutOfRange("gracePeriod", gracePeriod, 0, 1 days);
+        if (maxDeviationBps == 0 || maxDeviationBps > 1000) {
+            revert ParameterOutOfRange("maxDeviationBps", maxDeviationBps, 1, 1000);
+        }
+        // safe casts: both bounded just above
+        _s().priceGuard = PriceGuard(sequencerFeed, uint32(gracePeriod), uint16(maxDeviationBps));
+        emit PriceGuardUpdated(address(sequencerFeed), gracePeriod, maxDeviationBps);
     }
 
     /// @inheritdoc IUSDai
@@ -168,6 +205,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
             uint256 before = wM.balanceOf(address(this));
             $.swapAdapter.swapExactIn(tokenIn, address(wM), amountIn, Math.ceilDiv(minUsdaiOut, SCALE), address(this));
             wmIn = wM.balanceOf(address(this)) - before;
+            _checkSwapPrice($, tokenIn, amountIn, wmIn);
         }
         usdaiOut = wmIn * SCALE;
         if (usdaiOut < minUsdaiOut) revert DepositSlippageExceeded(usdaiOut, minUsdaiOut);
@@ -202,6 +240,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
             $.swapAdapter.swapExactIn(address(wM), tokenOut, wmOut, minOut, recipient);
             amountOut = IERC20(tokenOut).balanceOf(recipient) - before;
             if (amountOut < minOut) revert WithdrawalSlippageExceeded(amountOut, minOut);
+            _checkSwapPrice($, tokenOut, amountOut, wmOut);
         }
         emit Withdrawn(msg.sender, recipient, tokenOut, usdaiIn, amountOut);
     }
@@ -257,6 +296,16 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
     /// @inheritdoc IUSDai
     function isTokenSupported(address token) external view returns (bool) {
         return _s().isTokenSupported[token];
+    }
+
+    /// @inheritdoc IUSDai
+    function priceFeed(address token) external view returns (PriceFeedConfig memory) {
+        return _s().priceFeeds[token];
+    }
+
+    /// @inheritdoc IUSDai
+    function priceGuard() external view returns (PriceGuard memory) {
+        return _s().priceGuard;
     }
 
     /// @inheritdoc IUSDai
@@ -319,6 +368,37 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
         uint256 backing = _s().wM.balanceOf(address(this)) * SCALE;
         uint256 supply = totalSupply();
         return backing > supply ? backing - supply : 0;
+    }
+
+    /// @dev The price guard on a swap leg that exchanged `tokenAmount` of `token` for `wmAmount` of wM, either
+    ///      way: the sequencer is up and past its grace period, the feed's answer is positive and fresh, and
+    ///      the swap's execution price is within `maxDeviationBps` of the feed's (wM at $1).
+    function _checkSwapPrice(USDaiStorage storage $, address token, uint256 tokenAmount, uint256 wmAmount)
+        internal
+        view
+    {
+        PriceGuard memory guard = $.priceGuard;
+        if (address(guard.sequencerFeed) != address(0)) {
+            (, int256 status, uint256 startedAt,,) = guard.sequencerFeed.latestRoundData();
+            // startedAt 0: the uptime feed has no round yet (Chainlink: treat as not up).
+            if (status != 0 || startedAt == 0) revert SequencerDown(address(guard.sequencerFeed));
+            if (block.timestamp < startedAt + guard.gracePeriod) {
+                revert SequencerGracePeriod(startedAt + guard.gracePeriod);
+            }
+        }
+        PriceFeedConfig memory config = $.priceFeeds[token];
+        if (address(config.feed) == address(0)) revert PriceFeedUnset(token);
+        (, int256 answer,, uint256 updatedAt,) = config.feed.latestRoundData();
+        if (answer <= 0) revert PriceInvalid(address(config.feed), answer);
+        if (block.timestamp > updatedAt + config.maxAge) revert PriceStale(address(config.feed), updatedAt, config.maxAge);
+        // The token leg's value in wM units at the feed's price.
+        uint256 oracleWm = Math.mulDiv(
+            tokenAmount, uint256(answer) * WM_UNIT, 10 ** (uint256(config.feedDecimals) + config.tokenDecimals)
+        );
+        uint256 gap = wmAmount > oracleWm ? wmAmount - oracleWm : oracleWm - wmAmount;
+        if (gap * BPS > oracleWm * guard.maxDeviationBps) {
+            revert SwapPriceDeviation(token, oracleWm, wmAmount, guard.maxDeviationBps);
+        }
     }
 
     function _checkRecipient(address recipient) internal view {

@@ -13,6 +13,9 @@ interface ISwapAdapter {
     error SwapPairUnsupported(address tokenIn, address tokenOut);
     /// @notice Thrown when a swap is asked for zero input.
     error SwapAmountZero();
+    /// @notice Thrown when the venue took less than the whole input (a pool ran out of liquidity before the
+    ///         price limit): the rest would be left in the adapter.
+    error SwapPartiallyFilled(uint256 amountIn, uint256 amountSpent);
 
     /// @notice Emitted on every swap.
     event Swapped(

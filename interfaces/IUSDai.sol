@@ -4,13 +4,33 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {IBlacklistable} from "./IBlacklistable.sol";
+import {IPriceFeed} from "./IPriceFeed.sol";
 
 /// @title IUSDai
 /// @notice A dollar backed 1:1 by M^0's wrapped M (wM, 6 decimals): 1 USDai (1e18 units) per 1 wM
 ///         (1e6 units). USDC/USDT deposits are swapped to wM; wM's earner yield is not paid to
 ///         holders but harvested as the sUSDai vault's base yield.
+///         Every swap leg is checked against a Chainlink price of its stablecoin (the price guard).
 /// @dev Invariant: `totalSupply() <= wM.balanceOf(this) * 1e12` at all times.
 interface IUSDai is IERC20, IBlacklistable {
+    // ---------------------------------------------------------------- types
+
+    /// @notice The USD price feed of a stablecoin and how old its answer may be. wM is valued at $1 (it is
+    ///         T-bill backed 1:1 and has no Chainlink feed): a swap leg is compared with this price alone.
+    struct PriceFeedConfig {
+        IPriceFeed feed;
+        uint32 maxAge; // seconds since the feed's `updatedAt`
+        uint8 feedDecimals; // read from the feed when it is set
+        uint8 tokenDecimals; // read from the token when its feed is set
+    }
+
+    /// @notice How far a swap may execute from the feed's price, and the L2 sequencer check.
+    struct PriceGuard {
+        IPriceFeed sequencerFeed; // Chainlink's L2 sequencer-uptime feed; zero where the chain has none
+        uint32 gracePeriod; // seconds after the sequencer comes back during which swaps stay refused
+        uint16 maxDeviationBps; // largest gap between the swap's execution price and the feed's price
+    }
+
     // ---------------------------------------------------------------- errors
 
     /// @notice Thrown when an amount argument is zero.
@@ -33,6 +53,21 @@ interface IUSDai is IERC20, IBlacklistable {
     error AdminFeeTooHigh(uint256 feeBps, uint256 maximum);
     /// @notice Thrown when a configuration address is zero.
     error AddressZero();
+    /// @notice Thrown when a setting is outside its bounds.
+    error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
+    /// @notice Thrown when a stablecoin swap is asked of a token that has no price feed.
+    error PriceFeedUnset(address token);
+    /// @notice Thrown when a price feed answers zero or less.
+    error PriceInvalid(address feed, int256 answer);
+    /// @notice Thrown when a price feed's last update is older than its `maxAge`.
+    error PriceStale(address feed, uint256 updatedAt, uint256 maxAge);
+    /// @notice Thrown when a swap returned `swapWm` where the feed's price gives `oracleWm` (both in wM units)
+    ///         and the gap is more than `maxDeviationBps`: a depegged or manipulated pool.
+    error SwapPriceDeviation(address token, uint256 oracleWm, uint256 swapWm, uint256 maxDeviationBps);
+    /// @notice Thrown while the L2 sequencer-uptime feed reports the sequencer down.
+    error SequencerDown(address feed);
+    /// @notice Thrown when the sequencer came back less than the grace period ago; swaps reopen at `until`.
+    error SequencerGracePeriod(uint256 until);
 
     // ---------------------------------------------------------------- events
 
@@ -52,12 +87,16 @@ interface IUSDai is IERC20, IBlacklistable {
     event AdminFeeUpdated(uint256 previousBps, uint256 currentBps, address indexed feeRecipient);
     event TokenSupportUpdated(address indexed token, bool supported);
     event BlacklistUpdated(address indexed account, bool blacklisted);
+    event PriceFeedUpdated(address indexed token, address indexed feed, uint256 maxAge);
+    event PriceGuardUpdated(address indexed sequencerFeed, uint256 gracePeriod, uint256 maxDeviationBps);
 
     // ---------------------------------------------------------------- user actions
 
     /// @notice Pulls `amountIn` of `tokenIn` from the caller, swaps it to wM unless it is wM, and mints
     ///         `wM received * 1e12` USDai to `recipient`.
-    /// @dev Reverts while paused (`EnforcedPause`), above the supply cap, below `minUsdaiOut`.
+    /// @dev Reverts while paused (`EnforcedPause`), above the supply cap, below `minUsdaiOut`, and for a
+    ///      stablecoin when the price guard refuses the swap (`PriceFeedUnset`, `PriceInvalid`, `PriceStale`,
+    ///      `SwapPriceDeviation`, `SequencerDown`, `SequencerGracePeriod`).
     /// @return usdaiOut USDai minted.
     function deposit(address tokenIn, uint256 amountIn, uint256 minUsdaiOut, address recipient)
         external
@@ -65,7 +104,8 @@ interface IUSDai is IERC20, IBlacklistable {
 
     /// @notice Burns `usdaiIn` of the caller's USDai and pays `usdaiIn / 1e12` wM (rounded down; the
     ///         remainder stays as backing), swapped to `tokenOut` unless it is wM, to `recipient`.
-    /// @dev Open while paused: a pause never traps what is already the holder's.
+    /// @dev Open while paused: a pause never traps what is already the holder's. A stablecoin withdrawal
+    ///      passes the same price guard as a deposit; a withdrawal in wM never depends on a feed.
     /// @return amountOut Amount of `tokenOut` paid, at least `minOut`.
     function withdraw(address tokenOut, uint256 usdaiIn, uint256 minOut, address recipient)
         external
@@ -99,6 +139,14 @@ interface IUSDai is IERC20, IBlacklistable {
     /// @notice Adds or removes a stablecoin (USDC, USDT) for deposits and withdrawals (`DEFAULT_ADMIN_ROLE`;
     ///         `AddressZero` for zero). wM needs no support: withdrawals in wM stay open.
     function setTokenSupport(address token, bool supported) external;
+    /// @notice Sets the USD price feed of a stablecoin and the oldest answer accepted (`DEFAULT_ADMIN_ROLE`;
+    ///         `AddressZero` for a zero token or feed; `ParameterOutOfRange` for `maxAge` outside
+    ///         [60 s, 7 days]). Deposits and withdrawals of a stablecoin without a feed are refused.
+    function setPriceFeed(address token, IPriceFeed feed, uint256 maxAge) external;
+    /// @notice Sets the price guard (`DEFAULT_ADMIN_ROLE`): the largest deviation of a swap from the feed's
+    ///         price (`ParameterOutOfRange` outside [1, 1000] bps), and the L2 sequencer-uptime feed (zero:
+    ///         none) with its grace period (at most 1 day).
+    function setPriceGuard(IPriceFeed sequencerFeed, uint256 gracePeriod, uint256 maxDeviationBps) external;
     /// @notice Blacklists or clears `account` (`BLACKLIST_ADMIN_ROLE`; `AddressZero` for zero): no USDai
     ///         moves from, to or by it (transfers, allowance spends, deposits and withdrawals revert).
     function setBlacklisted(address account, bool blacklisted) external;
@@ -124,6 +172,10 @@ interface IUSDai is IERC20, IBlacklistable {
     function feeRecipient() external view returns (address);
     /// @notice Whether `token` may be deposited and withdrawn into (wM is accepted regardless).
     function isTokenSupported(address token) external view returns (bool);
+    /// @notice The price feed of `token` (a zero feed: none).
+    function priceFeed(address token) external view returns (PriceFeedConfig memory);
+    /// @notice The price guard's settings.
+    function priceGuard() external view returns (PriceGuard memory);
     /// @notice Whether `account` is blacklisted (see `setBlacklisted`).
     function isBlacklisted(address account) external view returns (bool);
     /// @notice USDai a harvest would mint now (recipient + fee), from balance and accrued yield.
@@ -143,6 +195,9 @@ interface IUSDai is IERC20, IBlacklistable {
 
     /// @notice Highest admin fee on base yield governance may set (20%).
     function MAX_ADMIN_FEE_BPS() external view returns (uint256);
+
+    /// @notice The price guard's deviation bound from initialization until governance sets another (0.5%).
+    function DEFAULT_MAX_DEVIATION_BPS() external view returns (uint256);
 
     /// @notice The role that may pause and unpause.
     function PAUSER_ROLE() external view returns (bytes32);

@@ -28,6 +28,7 @@ from scripts._suite.deployment import (
     deploy_suite,
     network_config,
     validate_launch,
+    VENUES,
 )
 from scripts._suite.errors import describe
 from scripts._suite.explorer import write_verification
@@ -44,9 +45,14 @@ def _param_options(func: Any) -> Any:
         default = f.default
         if default is MISSING:
             continue  # structured parameters (depreciation curves): `Params`' defaults
-        func = click.option(
-            f"--{f.name.replace('_', '-')}", f.name, type=int, default=default, show_default=True
-        )(func)
+        if f.name == "venue":
+            option = click.option(
+                "--venue", "venue", type=click.Choice(VENUES), default=default, show_default=True,
+                help="Swap venue of a local chain: Uniswap V3 from npm (as on Arbitrum) or the 1:1 reserve venue.",
+            )
+        else:
+            option = click.option(f"--{f.name.replace('_', '-')}", f.name, type=int, default=default, show_default=True)
+        func = option(func)
     return func
 
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import ape
 import pytest
 from ape_ethereum.trace import Trace
 from hypothesis import HealthCheck, settings
@@ -161,13 +162,34 @@ def vault(suite: Suite) -> Any:
 
 
 @pytest.fixture(scope="session")
-def venue(suite: Suite) -> Any:
-    return suite.venue
+def uniswap(suite: Suite) -> Any:
+    """The suite's venue: Uniswap V3 from npm, a wM pool per stablecoin (`scripts/_suite/uniswap.py`)."""
+    assert suite.uniswap is not None
+    return suite.uniswap
 
 
 @pytest.fixture(scope="session")
 def adapter(suite: Suite) -> Any:
+    """USDai's adapter: `UniswapV3SwapAdapter` over the suite's pools."""
     return suite.swap_adapter
+
+
+@pytest.fixture(scope="session")
+def venue(suite: Suite) -> Any:
+    """The 1:1 reserve venue (`LocalSwapVenue`) on the suite's wM, listing its USDC and USDT: for tests
+    that need a price they control. It becomes wM's minter (the deployer still mints as wM's owner)."""
+    deployer = suite.deployer
+    venue = ape.project.LocalSwapVenue.deploy(suite.wm, suite.params.swap_fee_bps, deployer, sender=deployer)
+    suite.wm.setMinter(venue, sender=deployer)
+    for token in (suite.usdc, suite.usdt):
+        venue.listStablecoin(token, sender=deployer)
+    return venue
+
+
+@pytest.fixture(scope="session")
+def local_adapter(venue: Any, deployer: Any) -> Any:
+    """A `LocalSwapAdapter` over `venue`."""
+    return ape.project.LocalSwapAdapter.deploy(venue, sender=deployer)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,9 @@ if [ "$(cat node_modules/.stamp 2>/dev/null)" != "$stamp_npm" ]; then
   echo "$stamp_npm" > node_modules/.stamp
 fi
 
+# Uniswap V3 from its npm artifacts (the local chain's swap venue): five JSON files, integrity-checked.
+.venv/bin/python tools/fetch_venues.py
+
 # solcjs behind the native-solc shim, where py-solc-x (and so ape-solidity) looks for compilers.
 solc_version="$(node -p "require('./node_modules/solc/package.json').version")"
 mkdir -p .solcx

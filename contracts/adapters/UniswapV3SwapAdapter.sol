@@ -22,10 +22,17 @@ interface ISwapRouter02 {
 }
 
 /// @title UniswapV3SwapAdapter
-/// @notice `ISwapAdapter` over Uniswap V3 pools between wM and each deposit token, used in fork mode
-///         and on live networks. One pool fee tier per deposit token, fixed at deployment.
+/// @notice `ISwapAdapter` over Uniswap V3 pools between wM and each deposit token: on Arbitrum the real
+///         pools, on a local chain Uniswap V3 deployed from its npm artifacts. One pool fee tier per deposit token, fixed at deployment.
 contract UniswapV3SwapAdapter is ISwapAdapter {
     using SafeERC20 for IERC20;
+
+    /// @notice The furthest a swap may push a pool from 1:1 (in base units; wM, USDC and USDT all have 6
+    ///         decimals): sqrt(0.95) and sqrt(1.05) in Q64.96. A swap that would go further stops there and
+    ///         is refused as partially filled. Without a limit a pool that runs out of liquidity walks its
+    ///         whole tick bitmap (about 7,000 words at tick spacing 1) and the transaction runs out of gas.
+    uint160 public constant MIN_SQRT_PRICE_X96 = 77222060634363718885682874256;
+    uint160 public constant MAX_SQRT_PRICE_X96 = 81184708056111249417064520224;
 
     ISwapRouter02 public immutable router;
     address public immutable wM;
@@ -48,10 +55,17 @@ contract UniswapV3SwapAdapter is ISwapAdapter {
         if (amountIn == 0) revert SwapAmountZero();
         uint24 fee = _fee(tokenIn, tokenOut);
         IERC20(tokenIn).forceApprove(address(router), amountIn);
+        uint256 held = IERC20(tokenIn).balanceOf(address(this));
         uint256 before = IERC20(tokenOut).balanceOf(recipient);
+        // Selling token0 (the lower address) lowers the pool's price.
+        uint160 limit = tokenIn < tokenOut ? MIN_SQRT_PRICE_X96 : MAX_SQRT_PRICE_X96;
         router.exactInputSingle(
-            ISwapRouter02.ExactInputSingleParams(tokenIn, tokenOut, fee, recipient, amountIn, 0, 0)
+            ISwapRouter02.ExactInputSingleParams(tokenIn, tokenOut, fee, recipient, amountIn, 0, limit)
         );
+        // SwapRouter02 accepts an exact-input swap that stops short at the price limit (the pool ran out of
+        // liquidity within 5% of 1:1): refuse it rather than leave the rest here.
+        uint256 spent = held - IERC20(tokenIn).balanceOf(address(this));
+        if (spent != amountIn) revert SwapPartiallyFilled(amountIn, spent);
         // Measured, not trusted: what reached the recipient is what counts for slippage.
         amountOut = IERC20(tokenOut).balanceOf(recipient) - before;
         if (amountOut < minAmountOut) revert SwapSlippageExceeded(amountOut, minAmountOut);

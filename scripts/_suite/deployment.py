@@ -1,8 +1,9 @@
 """The one deploy path of the suite.
 
 `deploy_suite` deploys everything: on a local chain first the stand-ins (LocalWrappedM, USDC/USDT-like
-stablecoins, the swap venue and its adapter), on a fork or a testnet the real token addresses of the
-network config; then each core contract as an implementation behind OpenZeppelin's
+stablecoins, Uniswap V3 from its npm artifacts with a wM pool per stablecoin, or the reserve-backed local
+venue, and price-feed stand-ins), on a fork or a live network the real token, router and Chainlink
+addresses of the network config; then each core contract as an implementation behind OpenZeppelin's
 TransparentUpgradeableProxy, initialized in the proxy's constructor (no front-running window), and
 the roles. Test fixtures, `scripts/deploy.py`, the demo and the benchmarks all call it.
 """
@@ -25,6 +26,7 @@ from eth_utils.crypto import keccak
 from scripts._suite.abi import init_args
 from scripts._suite.build import ensure_fresh_build
 from scripts._suite.journal import Journal, Steps
+from scripts._suite.uniswap import UniswapStack, deploy_uniswap
 
 BPS = 10_000
 DEAD = "0x000000000000000000000000000000000000dEaD"
@@ -39,7 +41,19 @@ class Params:
     """Initializer parameters, at their defaults (docs/DESIGN.md, "Parameters and defaults")."""
 
     wm_earner_rate_bps: int = 400
-    swap_fee_bps: int = 1
+    # The swap venue of a local chain: "uniswap" (Uniswap V3 from npm, as on Arbitrum) or "local" (the
+    # 1:1 reserve venue, for tests that need a price they control).
+    venue: str = "uniswap"
+    swap_fee_bps: int = 1  # the local venue's fee
+    # Each side of each local Uniswap pool, in wM units, between -range and +range ticks around 1:1.
+    uniswap_liquidity: int = 10_000_000 * 10**6
+    uniswap_tick_range: int = 200  # about +-2%
+    # USDai's price guard on every swap leg (docs/DESIGN.md, "USDai"): the oldest feed answer accepted
+    # (Chainlink's USDC/USD and USDT/USD heartbeat on Arbitrum is 24 h), the largest gap between a swap's
+    # price and the feed's, and the wait after the L2 sequencer comes back.
+    price_max_age: int = 90_000
+    price_max_deviation_bps: int = 50
+    sequencer_grace_period: int = 3_600
     usdai_supply_cap: int = 1_000_000_000 * USDAI
     usdai_admin_fee_bps: int = 100
     cycle_duration: int = 30 * DAY
@@ -81,6 +95,11 @@ class Params:
         cycle = self.cycle_duration
         bounds: list[tuple[str, int, int, int]] = [
             ("swap_fee_bps", self.swap_fee_bps, 0, 100),  # LocalSwapVenue.MAX_FEE_BPS
+            ("uniswap_liquidity", self.uniswap_liquidity, 1, 2**96 - 1),
+            ("uniswap_tick_range", self.uniswap_tick_range, 1, 887_272),  # TickMath.MAX_TICK
+            ("price_max_age", self.price_max_age, 60, 7 * DAY),  # USDai.setPriceFeed
+            ("price_max_deviation_bps", self.price_max_deviation_bps, 1, 1_000),  # USDai.setPriceGuard
+            ("sequencer_grace_period", self.sequencer_grace_period, 0, DAY),
             ("usdai_admin_fee_bps", self.usdai_admin_fee_bps, 0, 2_000),  # USDai.MAX_ADMIN_FEE_BPS
             ("cycle_duration", cycle, 1, 2**256 - 1),
             ("min_request_shares", self.min_request_shares, 0, 2**88 - 1),
@@ -109,6 +128,8 @@ class Params:
             for name, value, low, high in bounds
             if not low <= value <= high
         ]
+        if self.venue not in VENUES:
+            found.append(f"venue = {self.venue!r} is not one of {', '.join(VENUES)}")
         for asset_class, curve in self.depreciation_curves.items():
             # CreditPolicy.setDepreciationCurve: 1 to 366 monthly entries, at most 100%, never rising.
             if not 1 <= len(curve) <= 366 or curve[0] > BPS or any(b > a for a, b in zip(curve, curve[1:], strict=False)):
@@ -133,6 +154,9 @@ class Params:
         }
 
 
+VENUES = ("uniswap", "local")
+
+
 def asset_class_key(asset_class: str) -> bytes:
     """How the credit policy names a CALIBER asset class: keccak256(bytes(assetClass))."""
     return keccak(text=asset_class)
@@ -150,6 +174,10 @@ class NetworkConfig:
     swap_router: str | None = None
     # Uniswap V3 pool fee tiers (hundredths of a bip) of the wM/USDC and wM/USDT pools.
     pool_fees: tuple[int, int] = (100, 100)
+    # Chainlink USDC/USD and USDT/USD feeds and the L2 sequencer-uptime feed (None: none on this chain).
+    usdc_feed: str | None = None
+    usdt_feed: str | None = None
+    sequencer_feed: str | None = None
 
 
 ARBITRUM_ONE = NetworkConfig(
@@ -159,6 +187,9 @@ ARBITRUM_ONE = NetworkConfig(
     usdc="0xaf88d065e77c8cC2239327C5EDb3A432268e5831",
     usdt="0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9",
     swap_router="0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45",
+    usdc_feed="0x50834F3163758fcC1Df9973b6e91f0F0F0434aD3",
+    usdt_feed="0x3f3f5dF88dC9F13eac63DF89EC16ef6e7E25DdE7",
+    sequencer_feed="0xFdB631F5EE196F0ed6FAa767959853A9F217697D",
 )
 LOCAL = NetworkConfig(name="local", local=True)
 
@@ -210,7 +241,9 @@ class Suite:
     registry: Any
     loan_book: Any
     credit_policy: Any
-    venue: Any = None
+    venue: Any = None  # the local reserve venue (venue "local")
+    uniswap: UniswapStack | None = None  # Uniswap V3 deployed from npm (venue "uniswap" on a local chain)
+    price_feeds: dict[str, Any] = field(default_factory=dict)  # USDC, USDT, sequencer -> feed
     timelock: Any = None
     timelock_spec: TimelockSpec | None = None
     roles: dict[str, Any] = field(default_factory=dict)
@@ -224,6 +257,10 @@ class Suite:
         contracts = {name: getattr(self, attr).address for name, attr in CONTRACT_ATTRS.items()}
         if self.venue is not None:
             contracts["localSwapVenue"] = self.venue.address
+        if self.uniswap is not None:
+            contracts.update(self.uniswap.contracts())
+        for label, feed in self.price_feeds.items():
+            contracts[f"priceFeed{label}"] = feed.address
         if self.timelock is not None:
             contracts["timelock"] = self.timelock.address
         return {name: to_checksum_address(address) for name, address in contracts.items()}
@@ -410,18 +447,94 @@ def deploy_vault(
     return vault, implementation, proxy_admin, module.address
 
 
-def deploy_local_tokens(steps: Steps, params: Params) -> tuple[Any, Any, Any, Any, Any]:
-    """Stand-ins: wM with earning, USDC/USDT, the reserve-backed venue and its adapter."""
+@dataclass
+class Venue:
+    """What a deploy swaps through: the adapter USDai calls, and the venue behind it."""
+
+    adapter: Any
+    local: Any = None  # LocalSwapVenue
+    uniswap: UniswapStack | None = None
+
+
+def deploy_local_tokens(steps: Steps, params: Params) -> tuple[Any, Any, Any]:
+    """Stand-ins: wM with earning, USDC and USDT, owned (and minted) by the deployer."""
     owner = steps.account
     wm = steps.deploy("local.wM", project.LocalWrappedM, owner, params.wm_earner_rate_bps)
     usdc = steps.deploy("local.USDC", project.LocalStablecoin, "USD Coin (local)", "USDC", owner)
     usdt = steps.deploy("local.USDT", project.LocalStablecoin, "Tether USD (local)", "USDT", owner)
-    venue = steps.deploy("local.venue", project.LocalSwapVenue, wm, params.swap_fee_bps, owner)
+    return wm, usdc, usdt
+
+
+def deploy_local_venue(steps: Steps, params: Params, wm: Any, usdc: Any, usdt: Any) -> Venue:
+    """The venue of a local chain: Uniswap V3 from npm with a wM pool per stablecoin (`venue="uniswap"`),
+    or the 1:1 reserve venue that mints and burns wM (`venue="local"`)."""
+    if params.venue == "uniswap":
+        stables = (("USDC", usdc), ("USDT", usdt))
+        fee = LOCAL.pool_fees[0]
+        stack = deploy_uniswap(steps, wm, stables, fee, params.uniswap_liquidity, params.uniswap_tick_range)
+        adapter = steps.deploy(
+            "swapAdapter", project.UniswapV3SwapAdapter, stack.router, wm, [usdc, usdt], list(LOCAL.pool_fees)
+        )
+        return Venue(adapter=adapter, uniswap=stack)
+    venue = steps.deploy("local.venue", project.LocalSwapVenue, wm, params.swap_fee_bps, steps.account)
     steps.send("wM.setMinter", wm.setMinter, venue, done=lambda: wm.minter() == venue.address)
     for token, label in ((usdc, "USDC"), (usdt, "USDT")):
         steps.send(f"venue.list{label}", venue.listStablecoin, token, done=partial(venue.isListed, token))
     adapter = steps.deploy("local.swapAdapter", project.LocalSwapAdapter, venue)
-    return wm, usdc, usdt, venue, adapter
+    return Venue(adapter=adapter, local=venue)
+
+
+# Chainlink's USD feeds answer with 8 decimals; the sequencer-uptime feed answers 0 (up) or 1 (down).
+FEED_DECIMALS = 8
+
+
+def deploy_price_feeds(steps: Steps, network: NetworkConfig) -> dict[str, Any]:
+    """The price guard's feeds: on a local chain, stand-ins at $1 (always fresh, the sequencer up since
+    the epoch) that the owner (the deployer) can move; elsewhere the network's Chainlink feeds."""
+    if network.local:
+        owner = steps.account
+        feed = project.LocalPriceFeed
+        return {
+            "USDC": steps.deploy("local.feedUSDC", feed, FEED_DECIMALS, "USDC / USD", 10**FEED_DECIMALS, owner),
+            "USDT": steps.deploy("local.feedUSDT", feed, FEED_DECIMALS, "USDT / USD", 10**FEED_DECIMALS, owner),
+            "Sequencer": steps.deploy("local.feedSequencer", feed, 0, "L2 Sequencer Uptime", 0, owner),
+        }
+    feeds = {"USDC": network.usdc_feed, "USDT": network.usdt_feed, "Sequencer": network.sequencer_feed}
+    return {label: project.LocalPriceFeed.at(address) for label, address in feeds.items() if address}
+
+
+def _guard_is(usdai: Any, sequencer: str, params: Params) -> bool:
+    guard = usdai.priceGuard()
+    return (
+        guard.sequencerFeed == sequencer
+        and guard.gracePeriod == params.sequencer_grace_period
+        and guard.maxDeviationBps == params.price_max_deviation_bps
+    )
+
+
+def _set_price_guard(
+    steps: Steps, params: Params, usdai: Any, feeds: Mapping[str, Any], stables: Mapping[str, Any]
+) -> None:
+    """USDai's price guard: a feed for each stablecoin, then the deviation bound and the sequencer check."""
+    for label, token in stables.items():
+        feed = feeds[label]
+        steps.send(
+            f"usdai.setPriceFeed{label}",
+            usdai.setPriceFeed,
+            token,
+            feed,
+            params.price_max_age,
+            done=lambda token=token, feed=feed: usdai.priceFeed(token).feed == feed.address,
+        )
+    sequencer = feeds["Sequencer"].address if "Sequencer" in feeds else ZERO_ADDRESS
+    steps.send(
+        "usdai.setPriceGuard",
+        usdai.setPriceGuard,
+        sequencer,
+        params.sequencer_grace_period,
+        params.price_max_deviation_bps,
+        done=lambda: _guard_is(usdai, sequencer, params),
+    )
 
 
 def deploy_suite(
@@ -463,20 +576,24 @@ def deploy_suite(
     governance = governance or deployer
 
     if network.local:
-        wm, usdc, usdt, venue, adapter = deploy_local_tokens(steps, params)
+        wm, usdc, usdt = deploy_local_tokens(steps, params)
+        venue = deploy_local_venue(steps, params, wm, usdc, usdt)
     else:
         wm = project.LocalWrappedM.at(network.wm)  # same IWrappedM surface as the real token
         usdc = project.LocalStablecoin.at(network.usdc)
         usdt = project.LocalStablecoin.at(network.usdt)
-        venue = None
-        adapter = steps.deploy(
-            "swapAdapter",
-            project.UniswapV3SwapAdapter,
-            network.swap_router,
-            network.wm,
-            [network.usdc, network.usdt],
-            list(network.pool_fees),
+        venue = Venue(
+            adapter=steps.deploy(
+                "swapAdapter",
+                project.UniswapV3SwapAdapter,
+                network.swap_router,
+                network.wm,
+                [network.usdc, network.usdt],
+                list(network.pool_fees),
+            )
         )
+    adapter = venue.adapter
+    feeds = deploy_price_feeds(steps, network)
 
     impls: dict[str, str] = {}
     admins: dict[str, str] = {}
@@ -495,6 +612,7 @@ def deploy_suite(
         },
         steps=steps,
     )
+    _set_price_guard(steps, params, usdai, feeds, {"USDC": usdc, "USDT": usdt})
     if network.local:
         steps.send("wM.startEarningFor", wm.startEarningFor, usdai, done=lambda: wm.isEarning(usdai))
 
@@ -615,7 +733,9 @@ def deploy_suite(
         registry=registry,
         loan_book=loan_book,
         credit_policy=policy,
-        venue=venue,
+        venue=venue.local,
+        uniswap=venue.uniswap,
+        price_feeds=feeds,
         timelock=timelock_contract,
         timelock_spec=timelock,
         roles=dict(roles),
@@ -803,9 +923,19 @@ def validate_launch(
     if params.genesis is not None and params.genesis > now:
         problems.append(f"--genesis {params.genesis} is in the future (latest block: {now})")
     if not network.local:
-        for label, token in (("wM", network.wm), ("USDC", network.usdc), ("USDT", network.usdt), ("router", network.swap_router)):
+        external = (
+            ("wM", network.wm),
+            ("USDC", network.usdc),
+            ("USDT", network.usdt),
+            ("router", network.swap_router),
+            ("USDC/USD feed", network.usdc_feed),
+            ("USDT/USD feed", network.usdt_feed),
+        )
+        for label, token in external:
             if not token or not provider.get_code(token):
                 problems.append(f"{network.name}: {label} {token} has no code on this chain")
+        if network.sequencer_feed and not provider.get_code(network.sequencer_feed):
+            problems.append(f"{network.name}: sequencer-uptime feed {network.sequencer_feed} has no code on this chain")
         if params.seed_stake and network.wm and provider.get_code(network.wm):
             need = seed_wm_amount(params)
             data = "0x70a08231" + deployer[2:].lower().rjust(64, "0")  # balanceOf(deployer)

@@ -178,15 +178,26 @@ def verify_deployment(manifest: dict[str, Any], provider: Any) -> list[str]:
         have = _addr(read())
         if have != _addr(want):
             problems.append(f"wiring: {label} is {have}, expected {_addr(want)}")
+    guard = usdai.priceGuard()
     for token in ("USDC", "USDT"):
         if not usdai.isTokenSupported(contracts[token]):
             problems.append(f"wiring: USDai does not accept {token} {contracts[token]}")
+        feed = usdai.priceFeed(contracts[token])
+        if f"priceFeed{token}" in contracts and _addr(feed.feed) != _addr(contracts[f"priceFeed{token}"]):
+            problems.append(f"wiring: USDai prices {token} with feed {_addr(feed.feed)}, expected {contracts[f'priceFeed{token}']}")
+        if params.get("price_max_age") is not None and int(feed.maxAge) != int(params["price_max_age"]):
+            problems.append(f"parameter price-max-age ({token}): chain has {int(feed.maxAge):,}, manifest says {int(params['price_max_age']):,}")
+    sequencer = _addr(contracts.get("priceFeedSequencer", "0x" + "00" * 20))
+    if _addr(guard.sequencerFeed) != sequencer:
+        problems.append(f"wiring: USDai's sequencer-uptime feed is {_addr(guard.sequencerFeed)}, expected {sequencer}")
 
     # Parameters.
     rules, risk = registry.stackRules(), book.riskParams()
     checks: list[tuple[str, Callable[[], Any], Any]] = [
         ("usdai_supply_cap", usdai.supplyCap, params.get("usdai_supply_cap")),
         ("usdai_admin_fee_bps", usdai.adminFeeBps, params.get("usdai_admin_fee_bps")),
+        ("price_max_deviation_bps", lambda: guard.maxDeviationBps, params.get("price_max_deviation_bps")),
+        ("sequencer_grace_period", lambda: guard.gracePeriod, params.get("sequencer_grace_period")),
         ("cycle_duration", vault.cycleDuration, params.get("cycle_duration")),
         ("min_request_shares", vault.minRequestShares, params.get("min_request_shares")),
         ("max_open_requests", vault.maxOpenRequests, params.get("max_open_requests")),

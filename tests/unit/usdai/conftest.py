@@ -51,3 +51,10 @@ def unsupported_token(deployer: Any) -> Any:
 @pytest.fixture(scope="session")
 def default_admin_role(usdai: Any) -> bytes:
     return usdai.DEFAULT_ADMIN_ROLE()
+
+
+@pytest.fixture(scope="session")
+def quote(uniswap: Any) -> Callable[[Any, Any, int], int]:
+    """`quote(token_in, token_out, amount)`: what the suite's Uniswap pool returns for that exact-input swap
+    now (QuoterV2: the fee and every tick crossed), to compare with what a deposit or withdrawal got."""
+    return uniswap.quote

@@ -4,12 +4,6 @@ from scripts._suite.deployment import BPS, DAY, USDAI, WM
 
 SCALE = 10**12  # USDai units per wM unit
 YEAR = 365 * DAY
-SWAP_FEE_BPS = 1  # Params().swap_fee_bps
-
-
-def _after_swap_fee(amount: int) -> int:
-    return amount * (BPS - SWAP_FEE_BPS) // BPS
-
 
 # ---------------------------------------------------------------- happy paths
 
@@ -27,35 +21,39 @@ def test_deposit__from_wm__mints_scaled_usdai(usdai, wm, alice, fund):
 
 @pytest.mark.parametrize("token_name", ["usdc", "usdt"])
 def test_deposit__from_stablecoin__swaps_to_wm_less_fee(
-    request, usdai, wm, venue, alice, deposit, token_name
+    request, usdai, wm, uniswap, alice, deposit, quote, token_name
 ):
     token = request.getfixturevalue(token_name)
-    backing = wm.balanceOf(usdai)
-    tx = deposit(alice, token, 100 * WM, min_out=99_990_000 * SCALE)
-    # 1 bps venue fee: 100 USDC -> 99.99 wM -> 99.99 USDai.
-    assert tx.return_value == 99_990_000 * SCALE
-    assert usdai.balanceOf(alice) == 99_990_000 * SCALE
-    assert wm.balanceOf(usdai) == backing + 99_990_000
-    assert token.balanceOf(venue) == 100 * WM
+    pool = uniswap.pools[token.symbol()]
+    backing, pooled = wm.balanceOf(usdai), token.balanceOf(pool)
+    wm_out = quote(token, wm, 100 * WM)
+    # The 0.01% pool fee (10,000 units) give or take a sliver of price impact: 100 USDC -> ~99.99 wM.
+    assert abs(wm_out - (100 * WM - 10_000)) < 300
+    tx = deposit(alice, token, 100 * WM, min_out=wm_out * SCALE)
+    assert tx.return_value == wm_out * SCALE
+    assert usdai.balanceOf(alice) == wm_out * SCALE
+    assert wm.balanceOf(usdai) == backing + wm_out
+    assert token.balanceOf(pool) == pooled + 100 * WM
     assert token.balanceOf(alice) == 0
     assert usdai.totalSupply() == wm.balanceOf(usdai) * SCALE
 
 
-def test_deposit__to_other_recipient__emits_deposited(usdai, usdc, alice, bob, deposit):
+def test_deposit__to_other_recipient__emits_deposited(usdai, usdc, wm, alice, bob, deposit, quote):
+    wm_out = quote(usdc, wm, 50 * WM)
     tx = deposit(alice, usdc, 50 * WM, recipient=bob)
     assert usdai.balanceOf(alice) == 0
-    assert usdai.balanceOf(bob) == _after_swap_fee(50 * WM) * SCALE
+    assert usdai.balanceOf(bob) == wm_out * SCALE
     events = tx.events.filter(usdai.Deposited)
     assert len(events) == 1
     assert events[0].sender == alice.address
     assert events[0].recipient == bob.address
     assert events[0].tokenIn == usdc.address
     assert events[0].amountIn == 50 * WM
-    assert events[0].usdaiOut == _after_swap_fee(50 * WM) * SCALE
+    assert events[0].usdaiOut == wm_out * SCALE
 
 
 def test_deposit__stablecoin_after_yield_accrued__depositor_gets_no_base_yield(
-    usdai, usdc, alice, bob, fund, mint_usdai, warp
+    usdai, usdc, wm, alice, bob, fund, mint_usdai, warp, quote
 ):
     # Regression: wM claims an earner's yield on a transfer in, so the swap's balance delta used to
     # include a year of USDai's base yield and mint it to the depositor.
@@ -65,9 +63,10 @@ def test_deposit__stablecoin_after_yield_accrued__depositor_gets_no_base_yield(
     warp(YEAR)  # the deposit below is mined at the timestamp the views read
     harvestable = usdai.harvestableBaseYield()
     assert harvestable > 40_000 * USDAI
+    wm_out = quote(usdc, wm, 100 * WM)
     tx = usdai.deposit(usdc, 100 * WM, 0, bob, sender=bob)
-    assert tx.return_value == _after_swap_fee(100 * WM) * SCALE
-    assert usdai.balanceOf(bob) == _after_swap_fee(100 * WM) * SCALE
+    assert tx.return_value == wm_out * SCALE
+    assert usdai.balanceOf(bob) == wm_out * SCALE
     assert usdai.harvestableBaseYield() == harvestable
 
 
@@ -151,26 +150,29 @@ def test_deposit__wm_below_min_out__reverts(usdai, wm, alice, fund, reverts):
         usdai.deposit(wm, 100 * WM, 100 * USDAI + 1, alice, sender=alice)
 
 
-def test_deposit__usdc_at_exact_min_out__succeeds(usdai, usdc, alice, deposit):
-    # 100 USDC with the 1 bps fee gives exactly 99.99 wM: the minimum is met with no margin.
-    tx = deposit(alice, usdc, 100 * WM, min_out=99_990_000 * SCALE)
-    assert tx.return_value == 99_990_000 * SCALE
+def test_deposit__usdc_at_exact_min_out__succeeds(usdai, usdc, wm, alice, deposit, quote):
+    # The pool's exact output as the minimum: met with no margin.
+    wm_out = quote(usdc, wm, 100 * WM)
+    tx = deposit(alice, usdc, 100 * WM, min_out=wm_out * SCALE)
+    assert tx.return_value == wm_out * SCALE
 
 
-def test_deposit__usdc_below_min_out__reverts_in_adapter(usdai, usdc, adapter, alice, fund, reverts):
+def test_deposit__usdc_below_min_out__reverts_in_adapter(usdai, usdc, wm, adapter, alice, fund, quote, reverts):
     # USDai passes ceil(minUsdaiOut / 1e12) to the adapter, which rejects the swap before USDai's own check.
     fund(usdc, alice, 100 * WM)
     usdc.approve(usdai, 100 * WM, sender=alice)
-    with reverts(adapter.SwapSlippageExceeded, amountOut=99_990_000, minAmountOut=100 * WM):
+    wm_out = quote(usdc, wm, 100 * WM)
+    with reverts(adapter.SwapSlippageExceeded, amountOut=wm_out, minAmountOut=100 * WM):
         usdai.deposit(usdc, 100 * WM, 100 * USDAI, alice, sender=alice)
 
 
-def test_deposit__usdc_min_out_one_unit_above__reverts_in_adapter(usdai, usdc, adapter, alice, fund, reverts):
-    # Rounding against the user: one USDai unit above 99.99 needs a whole extra wM unit.
+def test_deposit__usdc_min_out_one_unit_above__reverts_in_adapter(usdai, usdc, wm, adapter, alice, fund, quote, reverts):
+    # Rounding against the user: one USDai unit above the pool's output needs a whole extra wM unit.
     fund(usdc, alice, 100 * WM)
     usdc.approve(usdai, 100 * WM, sender=alice)
-    with reverts(adapter.SwapSlippageExceeded, amountOut=99_990_000, minAmountOut=99_990_001):
-        usdai.deposit(usdc, 100 * WM, 99_990_000 * SCALE + 1, alice, sender=alice)
+    wm_out = quote(usdc, wm, 100 * WM)
+    with reverts(adapter.SwapSlippageExceeded, amountOut=wm_out, minAmountOut=wm_out + 1):
+        usdai.deposit(usdc, 100 * WM, wm_out * SCALE + 1, alice, sender=alice)
 
 
 def test_deposit__one_unit_above_supply_cap__reverts(usdai, wm, governance, alice, mint_usdai, fund, reverts):

@@ -131,10 +131,10 @@ def test_set_supply_cap__below_supply__blocks_deposits_only(
 
 
 def test_set_swap_adapter__new_adapter__updates_emits_and_is_used(
-    usdai, usdc, suite, deployer, governance, alice, deposit
+    usdai, usdc, venue, deployer, governance, alice, deposit
 ):
     previous = usdai.swapAdapter()
-    new_adapter = ape.project.LocalSwapAdapter.deploy(suite.venue, sender=deployer)
+    new_adapter = ape.project.LocalSwapAdapter.deploy(venue, sender=deployer)
     tx = usdai.setSwapAdapter(new_adapter, sender=governance)
     assert usdai.swapAdapter() == new_adapter.address
     events = tx.events.filter(usdai.SwapAdapterUpdated)
@@ -206,13 +206,13 @@ def test_set_token_support__new_token__updates_and_emits(usdai, governance, unsu
     assert (events[0].token, events[0].supported) == (unsupported_token.address, True)
 
 
-def test_set_token_support__token_the_venue_does_not_list__deposit_reverts_in_venue(
-    usdai, venue, governance, alice, fund, unsupported_token, wm, reverts
+def test_set_token_support__token_the_adapter_has_no_pool_for__deposit_reverts_in_adapter(
+    usdai, adapter, governance, alice, fund, unsupported_token, wm, reverts
 ):
     usdai.setTokenSupport(unsupported_token, True, sender=governance)
     fund(unsupported_token, alice, 10 * WM)
     unsupported_token.approve(usdai, 10 * WM, sender=alice)
-    with reverts(venue.VenuePairUnsupported, tokenIn=unsupported_token, tokenOut=wm):
+    with reverts(adapter.SwapPairUnsupported, tokenIn=unsupported_token, tokenOut=wm):
         usdai.deposit(unsupported_token, 10 * WM, 0, alice, sender=alice)
 
 

@@ -3,12 +3,7 @@ import pytest
 from scripts._suite.deployment import BPS, USDAI, WM
 
 SCALE = 10**12  # USDai units per wM unit
-SWAP_FEE_BPS = 1  # Params().swap_fee_bps
 ZERO_ADDRESS = "0x" + "00" * 20
-
-
-def _after_swap_fee(amount: int) -> int:
-    return amount * (BPS - SWAP_FEE_BPS) // BPS
 
 
 def _claimed(tx, wm, account) -> int:
@@ -20,8 +15,7 @@ def _claimed(tx, wm, account) -> int:
 
 @pytest.fixture
 def stable_reserves(alice, bob, usdc, usdt, deposit, mint_usdai):
-    """Bob deposits 1000 USDC and 1000 USDT so that the venue can pay stablecoins out; alice holds 100
-    USDai minted from wM."""
+    """Bob deposits 1000 USDC and 1000 USDT through the pools; alice holds 100 USDai minted from wM."""
     deposit(bob, usdc, 1_000 * WM)
     deposit(bob, usdt, 1_000 * WM)
     mint_usdai(alice, 100 * WM)
@@ -58,16 +52,18 @@ def test_withdraw__to_other_recipient__emits_withdrawn(usdai, wm, alice, bob, mi
 
 @pytest.mark.parametrize("token_name", ["usdc", "usdt"])
 def test_withdraw__to_stablecoin__swaps_wm_less_fee(
-    request, usdai, wm, venue, alice, stable_reserves, token_name
+    request, usdai, wm, uniswap, alice, stable_reserves, quote, token_name
 ):
     token = request.getfixturevalue(token_name)
-    reserve = token.balanceOf(venue)
-    backing = wm.balanceOf(usdai)
-    tx = usdai.withdraw(token, 50 * USDAI, _after_swap_fee(50 * WM), alice, sender=alice)
-    # 1 bps venue fee: 50 USDai -> 50 wM -> 49.995 USDC.
-    assert tx.return_value == 49_995_000
-    assert token.balanceOf(alice) == 49_995_000
-    assert token.balanceOf(venue) == reserve - 49_995_000
+    pool = uniswap.pools[token.symbol()]
+    pooled, backing = token.balanceOf(pool), wm.balanceOf(usdai)
+    out = quote(wm, token, 50 * WM)
+    # The 0.01% pool fee (5,000 units) give or take a sliver of price impact: 50 USDai -> 50 wM -> ~49.995 USDC.
+    assert abs(out - (50 * WM - 5_000)) < 300
+    tx = usdai.withdraw(token, 50 * USDAI, out, alice, sender=alice)
+    assert tx.return_value == out
+    assert token.balanceOf(alice) == out
+    assert token.balanceOf(pool) == pooled - out
     assert wm.balanceOf(usdai) == backing + _claimed(tx, wm, usdai) - 50 * WM
     assert usdai.balanceOf(alice) == 50 * USDAI
 
@@ -106,10 +102,11 @@ def test_withdraw__to_wm_while_paused__succeeds(usdai, wm, pauser, alice, mint_u
     assert usdai.balanceOf(alice) == 0
 
 
-def test_withdraw__to_stablecoin_while_paused__succeeds(usdai, usdc, pauser, alice, stable_reserves):
+def test_withdraw__to_stablecoin_while_paused__succeeds(usdai, usdc, wm, pauser, alice, stable_reserves, quote):
     usdai.pause(sender=pauser)
+    out = quote(wm, usdc, 10 * WM)
     tx = usdai.withdraw(usdc, 10 * USDAI, 0, alice, sender=alice)
-    assert tx.return_value == _after_swap_fee(10 * WM)
+    assert tx.return_value == out
 
 
 # ---------------------------------------------------------------- failures
@@ -160,26 +157,31 @@ def test_withdraw__wm_below_min_out__reverts(usdai, wm, alice, mint_usdai, rever
 
 
 def test_withdraw__usdt_below_min_out__reverts_in_adapter(
-    usdai, usdt, adapter, alice, stable_reserves, reverts
+    usdai, usdt, wm, adapter, alice, stable_reserves, quote, reverts
 ):
     # The minimum goes to the adapter as is, which rejects the swap before USDai's own check.
-    with reverts(adapter.SwapSlippageExceeded, amountOut=49_995_000, minAmountOut=50 * WM):
+    out = quote(wm, usdt, 50 * WM)
+    with reverts(adapter.SwapSlippageExceeded, amountOut=out, minAmountOut=50 * WM):
         usdai.withdraw(usdt, 50 * USDAI, 50 * WM, alice, sender=alice)
 
 
-def test_withdraw__usdt_at_exact_min_out__succeeds(usdai, usdt, alice, stable_reserves):
-    tx = usdai.withdraw(usdt, 50 * USDAI, 49_995_000, alice, sender=alice)
-    assert tx.return_value == 49_995_000
+def test_withdraw__usdt_at_exact_min_out__succeeds(usdai, usdt, wm, alice, stable_reserves, quote):
+    out = quote(wm, usdt, 50 * WM)
+    tx = usdai.withdraw(usdt, 50 * USDAI, out, alice, sender=alice)
+    assert tx.return_value == out
 
 
-def test_withdraw__to_usdc_beyond_venue_reserves__reverts(usdai, usdc, venue, alice, mint_usdai, reverts):
-    # Alice's backing came in as wM: the venue holds no USDC to pay her out.
-    mint_usdai(alice, 10 * WM)
-    reserve = usdc.balanceOf(venue)
-    with reverts(
-        venue.VenueReservesInsufficient, token=usdc, reserve=reserve, amountOut=_after_swap_fee(10 * WM)
-    ):
-        usdai.withdraw(usdc, 10 * USDAI, 0, alice, sender=alice)
+def test_withdraw__to_usdc_beyond_the_pool__refused_as_partial_fill(
+    usdai, usdc, wm, adapter, uniswap, governance, alice, mint_usdai, reverts
+):
+    # More wM than the pool's whole USDC side buys: SwapRouter02 would stop at the end of the liquidity
+    # and leave the rest in the adapter; the adapter refuses the partial fill and nothing moves.
+    pooled = usdc.balanceOf(uniswap.pools["USDC"])
+    amount = pooled * 2
+    mint_usdai(alice, amount)
+    with reverts(adapter.SwapPartiallyFilled, amountIn=amount):
+        usdai.withdraw(usdc, amount * 10**12, 0, alice, sender=alice)
+    assert usdai.balanceOf(alice) == amount * 10**12
 
 
 def test_withdraw__blacklisted_sender__reverts(usdai, wm, blacklister, alice, bob, mint_usdai, reverts):
