@@ -78,7 +78,6 @@ def bench_tokens(suite: Suite, alice: Any, bob: Any, keeper: Any) -> list[tuple[
 
     wm.mint(alice, 1_000_000 * WM, sender=deployer)
     usdc.mint(alice, 1_000_000 * WM, sender=deployer)
-    suite.usdt.mint(suite.venue, 1_000_000 * WM, sender=deployer)
     wm.approve(usdai, 2**256 - 1, sender=alice)
     usdc.approve(usdai, 2**256 - 1, sender=alice)
     usdai.deposit(wm, 100 * WM, 0, alice, sender=alice)
@@ -89,13 +88,34 @@ def bench_tokens(suite: Suite, alice: Any, bob: Any, keeper: Any) -> list[tuple[
     transfer = gas(usdai.transfer(bob, USDAI, sender=alice))
     wd_wm = gas(usdai.withdraw(wm, 10 * USDAI, 0, alice, sender=alice))
     wd_usdt = gas(usdai.withdraw(suite.usdt, 10 * USDAI, 0, alice, sender=alice))
+    local_dep_usdc, local_wd_usdt = _local_venue_swaps(suite, alice)
     return [
         ("USDai deposit from wM (repeat)", dep_wm, "ERC-20 mint", ref_mint),
-        ("USDai deposit from USDC (repeat, swap)", dep_usdc, "ERC-20 mint", ref_mint),
+        ("USDai deposit from USDC (repeat, Uniswap V3 + price guard)", dep_usdc, "ERC-20 mint", ref_mint),
+        ("USDai deposit from USDC (repeat, local 1:1 venue + price guard)", local_dep_usdc, "ERC-20 mint", ref_mint),
         ("USDai withdraw to wM", wd_wm, "-", "-"),
-        ("USDai withdraw to USDT (swap)", wd_usdt, "-", "-"),
+        ("USDai withdraw to USDT (Uniswap V3 + price guard)", wd_usdt, "-", "-"),
+        ("USDai withdraw to USDT (local 1:1 venue + price guard)", local_wd_usdt, "-", "-"),
         ("USDai transfer (existing holder)", transfer, "ERC-20 transfer", ref_transfer),
     ]
+
+
+def _local_venue_swaps(suite: Suite, alice: Any) -> tuple[int, int]:
+    """The same swap legs through the 1:1 reserve venue (LocalSwapVenue), for comparison with Uniswap;
+    USDai's adapter is switched to it and back by governance."""
+    deployer, usdai, wm, usdc, usdt = suite.deployer, suite.usdai, suite.wm, suite.usdc, suite.usdt
+    venue = project.LocalSwapVenue.deploy(wm, suite.params.swap_fee_bps, deployer, sender=deployer)
+    wm.setMinter(venue, sender=deployer)
+    for token in (usdc, usdt):
+        venue.listStablecoin(token, sender=deployer)
+    usdt.mint(venue, 1_000_000 * WM, sender=deployer)
+    adapter = project.LocalSwapAdapter.deploy(venue, sender=deployer)
+    usdai.setSwapAdapter(adapter, sender=suite.governance)
+    usdai.deposit(usdc, 100 * WM, 0, alice, sender=alice)
+    deposit = gas(usdai.deposit(usdc, 100 * WM, 0, alice, sender=alice))
+    withdraw = gas(usdai.withdraw(usdt, 10 * USDAI, 0, alice, sender=alice))
+    usdai.setSwapAdapter(suite.swap_adapter, sender=suite.governance)
+    return deposit, withdraw
 
 
 def bench_vault(suite: Suite, alice: Any, bob: Any, keeper: Any) -> list[tuple[str, int, str, int | str]]:

@@ -57,11 +57,20 @@ def main() -> None:
     )
 
     # ------------------------------------------------------------ USDai
-    section("USDai: deposit USDC, time passes, base yield harvested, withdraw to USDT")
+    section("USDai: deposit USDC through Uniswap V3 (deployed from npm), priced against Chainlink-shaped feeds")
+    uniswap = suite.uniswap
+    assert uniswap is not None
+    guard = usdai.priceGuard()
+    click.echo(
+        f"venue: Uniswap V3 SwapRouter02 {uniswap.router.address}, wM/USDC pool {uniswap.pools['USDC'].address} "
+        f"and wM/USDT pool {uniswap.pools['USDT'].address} at {uniswap.fee / 10_000:.2f}%; "
+        f"price guard {guard.maxDeviationBps} bps from the USDC/USD and USDT/USD feeds, "
+        f"sequencer grace {guard.gracePeriod} s"
+    )
     for who, amount in ((alice, 10_000 * WM), (bob, 5_000 * WM)):
         usdc.mint(who, amount, sender=deployer)
         usdc.approve(usdai, amount, sender=who)
-    usdt.mint(suite.venue, 50_000 * WM, sender=deployer)  # the venue's USDT reserve
+    click.echo(f"QuoterV2: 10,000 USDC -> {six(uniswap.quote(usdc, wm, 10_000 * WM))} wM (the pool's 0.01% fee and impact)")
     log.tx("USDai.deposit 10,000 USDC (alice)", usdai.deposit(usdc, 10_000 * WM, 9_990 * USDAI, alice, sender=alice))
     log.tx("USDai.deposit 5,000 USDC (bob)", usdai.deposit(usdc, 5_000 * WM, 4_990 * USDAI, bob, sender=bob))
     wm.mint(carol, 2_000 * WM, sender=deployer)
@@ -101,7 +110,7 @@ def main() -> None:
     log.tx("redeem (claim) alice", vault.redeem(vault.maxRedeem(alice), alice, alice, sender=alice))
     log.tx("withdraw (claim) bob", vault.withdraw(vault.maxWithdraw(bob), bob, bob, sender=bob))
 
-    section("USDai: withdraw to USDT")
+    section("USDai: withdraw to USDT through Uniswap V3")
     amount = 2_000 * USDAI
     log.tx("USDai.withdraw 2,000 to USDT (alice)", usdai.withdraw(usdt, amount, 1_999 * WM, alice, sender=alice))
 

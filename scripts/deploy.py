@@ -22,13 +22,13 @@ from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 
 from scripts._suite.deployment import (
+    VENUES,
     ManifestExists,
     Params,
     TimelockSpec,
     deploy_suite,
     network_config,
     validate_launch,
-    VENUES,
 )
 from scripts._suite.errors import describe
 from scripts._suite.explorer import write_verification

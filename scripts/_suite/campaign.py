@@ -1,6 +1,6 @@
 """The system-wide campaign: one Hypothesis state machine over the whole suite as `deploy_suite` deploys
 it (USDai, sUSDai and its module, the FiLo ledger and loan book, CALIBER, the QEV auction, the ticket,
-wM/USDC/USDT and the swap venue; no mocks), with three holders, one of them an adversary.
+wM/USDC/USDT and Uniswap V3 deployed from npm; no mocks), with three holders, one of them an adversary.
 
 alice and bob are honest. mallory times her calls: she deposits, stakes, requests, reduces, claims,
 harvests and bids right before and after boundaries (the machine's warps land a second either side of
@@ -100,7 +100,7 @@ class Env:
         self.gas_price = 2 * int(self.rpc("eth_gasPrice", [])["result"], 16) + 10**9
         # Everyone who may hold USDai: the actors, the suite's contracts, fee and seed holders.
         self.usdai_holders = {a.address for a in (*accounts[:7], suite.governance, suite.deployer)}
-        self.usdai_holders |= {getattr(suite, n).address for n in names} | {suite.venue.address}
+        self.usdai_holders |= {getattr(suite, n).address for n in names}
         self.usdai_holders.add(suite.usdai.feeRecipient())
         self.errors: dict[bytes, str] = {}
         for contract in self.ape.values():
@@ -795,7 +795,6 @@ def build_env(suite: Suite, accounts: list[Any]) -> Env:
         s.usdai.deposit(s.wm, amount // 2, 0, who, sender=who)
         s.usdai.approve(s.vault, 2**256 - 1, sender=who)
         s.usdai.approve(registry, 2**256 - 1, sender=who)
-    s.usdt.mint(s.venue, 50_000_000 * WM, sender=s.deployer)
     # The book every example starts from, ten days into a cycle: the holders staked, one stack with
     # 100,000 of first-loss capital and 450,000 of the vault's, two loans at the launch's 70% LTV.
     env.warp_to(s.vault.cycleStart(s.vault.currentCycle() + 1) + 10 * DAY)

@@ -505,11 +505,15 @@ def deploy_price_feeds(steps: Steps, network: NetworkConfig) -> dict[str, Any]:
 
 def _guard_is(usdai: Any, sequencer: str, params: Params) -> bool:
     guard = usdai.priceGuard()
-    return (
+    return bool(
         guard.sequencerFeed == sequencer
         and guard.gracePeriod == params.sequencer_grace_period
         and guard.maxDeviationBps == params.price_max_deviation_bps
     )
+
+
+def _feed_is(usdai: Any, token: Any, feed: Any) -> bool:
+    return bool(usdai.priceFeed(token).feed == feed.address)
 
 
 def _set_price_guard(
@@ -524,7 +528,7 @@ def _set_price_guard(
             token,
             feed,
             params.price_max_age,
-            done=lambda token=token, feed=feed: usdai.priceFeed(token).feed == feed.address,
+            done=partial(_feed_is, usdai, token, feed),
         )
     sequencer = feeds["Sequencer"].address if "Sequencer" in feeds else ZERO_ADDRESS
     steps.send(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,18 @@ class UniswapStack:
         return int(self.quoter.quoteExactInputSingle.call(params)[0])
 
 
+def _pool_exists(factory: Any, token0: str, token1: str, fee: int) -> bool:
+    return int(factory.getPool(token0, token1, fee), 16) != 0
+
+
+def _holds(coin: Any, owner: Any, amount: int, seeded: Callable[[], bool]) -> bool:
+    return seeded() or int(coin.balanceOf(owner)) >= amount
+
+
+def _allows(coin: Any, owner: Any, spender: Any, amount: int, seeded: Callable[[], bool]) -> bool:
+    return seeded() or int(coin.allowance(owner, spender)) >= amount
+
+
 def deploy_uniswap(
     steps: Steps, wm: Any, stables: Sequence[tuple[str, Any]], fee: int, liquidity: int, tick_range: int
 ) -> UniswapStack:
@@ -150,7 +162,7 @@ def deploy_uniswap(
             token1,
             fee,
             sqrt_price_x96(1.0),
-            done=lambda t0=token0, t1=token1: int(factory.getPool(t0, t1, fee), 16) != 0,
+            done=partial(_pool_exists, factory, token0, token1, fee),
         )
         pool = container("UniswapV3Pool").at(factory.getPool(token0, token1, fee))
         stack.pools[label] = pool
@@ -164,14 +176,14 @@ def deploy_uniswap(
                 coin.mint,
                 owner,
                 liquidity,
-                done=lambda coin=coin: seeded() or coin.balanceOf(owner) >= liquidity,
+                done=partial(_holds, coin, owner, liquidity, seeded),
             )
             steps.send(
                 f"uniswap.{label}.approve{coin_label}",
                 coin.approve,
                 manager,
                 liquidity,
-                done=lambda coin=coin: seeded() or coin.allowance(owner, manager) >= liquidity,
+                done=partial(_allows, coin, owner, manager, liquidity, seeded),
             )
         params = struct(
             manager,

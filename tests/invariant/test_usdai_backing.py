@@ -5,6 +5,10 @@ harvests and time warps across three users, and after every step checks
 `totalSupply <= wM.balanceOf(USDai) * 1e12` and a Python model of the supply and of every balance the
 step touched; after a harvest the excess backing must be below one wM unit.
 
+Stablecoins swap through the suite's real Uniswap V3 pools (deployed from npm). The model takes each
+swap's output from Uniswap's QuoterV2 just before the swap and applies USDai's price guard to it: a swap
+more than `maxDeviationBps` from the feed's $1 must be refused, and leave every balance as it was.
+
 Every example starts from the same chain state: the machine takes a snapshot in `__init__` and
 restores it in `teardown` (Ape's per-test isolation does not cover Hypothesis examples).
 
@@ -32,11 +36,12 @@ from hypothesis.stateful import (
 )
 
 from scripts._suite.deployment import BPS, DAY, WM
+from scripts._suite.uniswap import MAX_SQRT_PRICE_X96, MIN_SQRT_PRICE_X96
 
 SCALE = 10**12  # USDai units per wM unit
 STEPS = 20  # unless the Hypothesis profile sets its own stateful_step_count
 FUNDING = 10_000_000 * WM  # of each token, per user, before the machine starts
-MAX_AMOUNT = 1_000_000 * WM
+MAX_AMOUNT = 500_000 * WM
 TOKENS = ("wM", "USDC", "USDT")
 STABLECOINS = ("USDC", "USDT")
 MAX_UINT256 = 2**256 - 1
@@ -72,7 +77,16 @@ class Rpc:
             results = batch.execute()
         return [int(decode(["uint256"], raw)[0]) for raw in results]
 
-    def send(self, sender: str, to: str, signature: str, *args: Any) -> None:
+    def quote(self, quoter: str, token_in: str, token_out: str, amount: int, fee: int) -> int:
+        """QuoterV2's exact output for an exact-input swap, stopped at the adapter's price limit."""
+        limit = MIN_SQRT_PRICE_X96 if int(token_in, 16) < int(token_out, 16) else MAX_SQRT_PRICE_X96
+        data = keccak(text="quoteExactInputSingle((address,address,uint256,uint24,uint160))")[:4] + encode(
+            ["(address,address,uint256,uint24,uint160)"], [(token_in, token_out, amount, fee, limit)]
+        )
+        raw = self.web3.eth.call({"to": quoter, "data": data})
+        return int(decode(["uint256"], raw[:32])[0])
+
+    def send(self, sender: str, to: str, signature: str, *args: Any, reverts: bool = False) -> None:
         tx = {
             "from": sender,
             "to": to,
@@ -84,7 +98,7 @@ class Rpc:
         tx_hash = self.web3.eth.send_transaction(tx)
         # anvil mines each transaction on arrival, but the receipt may take a moment to be visible.
         receipt = self.web3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.005)
-        assert receipt["status"] == 1, f"{signature}{args} reverted"
+        assert receipt["status"] == (0 if reverts else 1), f"{signature}{args}: status {receipt['status']}"
 
     def head_timestamp(self) -> int:
         return int(self.web3.eth.get_block("latest")["timestamp"])
@@ -97,15 +111,15 @@ class Start:
     usdai: str
     wm: str
     tokens: dict[str, str]
-    venue: str
+    quoter: str
+    pool_fee: int
+    max_deviation_bps: int
     users: tuple[str, ...]
-    swap_fee_bps: int
     admin_fee_bps: int
     yield_recipient: str
     fee_recipient: str
     usdai_of: dict[str, int]
     supply: int
-    reserve: dict[str, int]
 
 
 class USDaiBacking(RuleBasedStateMachine):
@@ -120,20 +134,24 @@ class USDaiBacking(RuleBasedStateMachine):
         s = self.start
         assert s is not None
         self.s = s
-        # The model: USDai balances of every account the machine moves, the supply, the users' token
-        # balances and the venue's stablecoin reserves.
+        # The model: USDai balances of every account the machine moves, the supply and the users' token
+        # balances.
         self.usdai_of = dict(s.usdai_of)
         self.supply = s.supply
         self.token_of = {(u, t): FUNDING for u in s.users for t in TOKENS}
-        self.reserve = dict(s.reserve)
 
     def teardown(self) -> None:
         self.chain.restore(self.snapshot)
 
     # ------------------------------------------------------------ helpers
 
-    def _after_swap_fee(self, amount: int) -> int:
-        return amount * (BPS - self.s.swap_fee_bps) // BPS
+    def _swap(self, token_in: str, token_out: str, amount: int) -> int:
+        s = self.s
+        return self.rpc.quote(s.quoter, s.tokens[token_in], s.tokens[token_out], amount, s.pool_fee)
+
+    def _guard_refuses(self, oracle_wm: int, swap_wm: int) -> bool:
+        """USDai's price guard with every feed at $1 (stablecoins and wM share 6 decimals)."""
+        return abs(swap_wm - oracle_wm) * BPS > oracle_wm * self.s.max_deviation_bps
 
     # ------------------------------------------------------------ rules
 
@@ -152,14 +170,15 @@ class USDaiBacking(RuleBasedStateMachine):
         amount = min(amount, self.token_of[(user, token)])
         if amount == 0:
             return
-        wm_in = amount if token == "wM" else self._after_swap_fee(amount)
+        wm_in = amount if token == "wM" else self._swap(token, "wM", amount)
+        refused = token in STABLECOINS and self._guard_refuses(amount, wm_in)
         signature = "deposit(address,uint256,uint256,address)"
-        self.rpc.send(user, self.s.usdai, signature, self.s.tokens[token], amount, wm_in * SCALE, user)
+        self.rpc.send(user, self.s.usdai, signature, self.s.tokens[token], amount, wm_in * SCALE, user, reverts=refused)
+        if refused:
+            return
         self.token_of[(user, token)] -= amount
         self.usdai_of[user] += wm_in * SCALE
         self.supply += wm_in * SCALE
-        if token in STABLECOINS:
-            self.reserve[token] += amount
 
     @rule(i=user_index, token=st.sampled_from(TOKENS), percent=percents)
     def withdraw(self, i: int, token: str, percent: int) -> None:
@@ -167,20 +186,19 @@ class USDaiBacking(RuleBasedStateMachine):
         # Any share of the balance, so that sub-wM-unit remainders (protocol dust) occur.
         usdai_in = self.usdai_of[user] * percent // 100
         if token in STABLECOINS:
-            # The venue pays out of its reserve only: take no more than it can pay.
-            max_wm = ((self.reserve[token] + 1) * BPS - 1) // (BPS - self.s.swap_fee_bps)
-            usdai_in = min(usdai_in, max_wm * SCALE)
+            usdai_in = min(usdai_in, MAX_AMOUNT * SCALE)  # within what the pool holds near 1:1
         if usdai_in < SCALE:
             return
         wm_out = usdai_in // SCALE
-        amount_out = wm_out if token == "wM" else self._after_swap_fee(wm_out)
+        amount_out = wm_out if token == "wM" else self._swap("wM", token, wm_out)
+        refused = token in STABLECOINS and self._guard_refuses(amount_out, wm_out)
         signature = "withdraw(address,uint256,uint256,address)"
-        self.rpc.send(user, self.s.usdai, signature, self.s.tokens[token], usdai_in, amount_out, user)
+        self.rpc.send(user, self.s.usdai, signature, self.s.tokens[token], usdai_in, amount_out, user, reverts=refused)
+        if refused:
+            return
         self.usdai_of[user] -= usdai_in
         self.supply -= usdai_in
         self.token_of[(user, token)] += amount_out
-        if token in STABLECOINS:
-            self.reserve[token] -= amount_out
 
     @rule(i=user_index, j=user_index, percent=percents)
     def transfer(self, i: int, j: int, percent: int) -> None:
@@ -229,7 +247,8 @@ class USDaiBacking(RuleBasedStateMachine):
 
 
 def test_usdai__random_operations__stays_fully_backed(chain, suite, deployer, alice, bob, carol):
-    usdai, venue = suite.usdai, suite.venue
+    usdai, uniswap = suite.usdai, suite.uniswap
+    assert uniswap is not None, "the machine runs over the Uniswap venue"
     users = (alice.address, bob.address, carol.address)
     tokens = {"wM": suite.wm, "USDC": suite.usdc, "USDT": suite.usdt}
     # Funded and approved once, before the machine's snapshot: every example starts from here.
@@ -243,15 +262,15 @@ def test_usdai__random_operations__stays_fully_backed(chain, suite, deployer, al
         usdai=usdai.address,
         wm=suite.wm.address,
         tokens={name: token.address for name, token in tokens.items()},
-        venue=venue.address,
+        quoter=uniswap.quoter.address,
+        pool_fee=uniswap.fee,
+        max_deviation_bps=usdai.priceGuard().maxDeviationBps,
         users=users,
-        swap_fee_bps=venue.feeBps(),
         admin_fee_bps=usdai.adminFeeBps(),
         yield_recipient=yield_recipient,
         fee_recipient=fee_recipient,
         usdai_of={a: usdai.balanceOf(a) for a in (*users, yield_recipient, fee_recipient)},
         supply=usdai.totalSupply(),
-        reserve={name: tokens[name].balanceOf(venue) for name in STABLECOINS},
     )
 
     profile = settings.default

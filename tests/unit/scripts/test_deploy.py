@@ -66,6 +66,10 @@ def journal_of(out: Path) -> dict[str, Any]:
         ({"filo_cure_period": 3_600}, "filo-cure-period = 3,600"),
         ({"filo_recovery_period": 4 * 365 * DAY}, "filo-recovery-period"),
         ({"min_request_shares": 2**88}, "min-request-shares"),
+        ({"price_max_age": 59}, "price-max-age = 59 is outside [60, 604,800]"),
+        ({"price_max_deviation_bps": 1_001}, "price-max-deviation-bps = 1,001"),
+        ({"sequencer_grace_period": DAY + 1}, "sequencer-grace-period = 86,401"),
+        ({"venue": "curve"}, "venue = 'curve' is not one of uniswap, local"),
         ({"depreciation_curves": {"GPU": (9_000, 9_500)}}, "depreciation curve 'GPU'"),
     ],
 )
@@ -87,6 +91,13 @@ def test_params__bounds_are_the_contracts(suite, governance, reverts):
         auction.setMinFee(8_192, sender=governance)
     with reverts(usdai.AdminFeeTooHigh):
         usdai.setAdminFee(2_001, governance, sender=governance)
+    feed, sequencer = suite.price_feeds["USDC"], suite.price_feeds["Sequencer"]
+    with reverts(usdai.ParameterOutOfRange, name="maxAge", value=7 * DAY + 1, min=60, max=7 * DAY):
+        usdai.setPriceFeed(suite.usdc, feed, 7 * DAY + 1, sender=governance)
+    with reverts(usdai.ParameterOutOfRange, name="maxDeviationBps", value=1_001, min=1, max=1_000):
+        usdai.setPriceGuard(sequencer, 3_600, 1_001, sender=governance)
+    with reverts(usdai.ParameterOutOfRange, name="gracePeriod", value=DAY + 1, min=0, max=DAY):
+        usdai.setPriceGuard(sequencer, DAY + 1, 50, sender=governance)
     risk = dict(Params().book_risk(), curePeriod=DAY - 1)
     with reverts(policy.RiskParamOutOfRange, name="curePeriod", value=DAY - 1, min=DAY, max=90 * DAY):
         policy.checkRiskParams(tuple(risk[k] for k in _risk_order(policy)))
@@ -107,7 +118,7 @@ def test_validate__every_bad_input_named(chain, deployer):
         deployer.address,
         governance="0x1234",
         roles={"pauser": "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01", "custodian": "0x" + "00" * 20},
-        params=replace(Params(), qev_keeper_tip_bps=5_000),
+        params=replace(Params(), qev_keeper_tip_bps=5_000, price_max_deviation_bps=0, venue="curve"),
         network=LOCAL,
         live=False,
     )
@@ -115,7 +126,9 @@ def test_validate__every_bad_input_named(chain, deployer):
         "--governance '0x1234' is not an address",
         "--pauser 0xAbCdEf0123456789aBcDeF0123456789AbCdEf01 has a bad checksum (a typo?)",
         "--custodian is the zero address",
+        "price-max-deviation-bps = 0 is outside [1, 1,000]",
         "qev-keeper-tip-bps = 5,000 is outside [0, 1,000]",
+        "venue = 'curve' is not one of uniswap, local",
     ]
 
 
@@ -156,12 +169,13 @@ def test_cli__bad_input_refused_before_any_transaction(deployer, tmp_path, capsy
 
 
 def test_cli__killed_run_resumes__a_rerun_is_a_no_op__another_launch_needs_force(deployer, governance, tmp_path, capsys):
-    # Steps 1-11: the stand-ins, the swap adapter, USDai and its earning; step 12 would be sUSDai's module.
-    with pytest.raises(click.ClickException, match=r"stopped after 11 steps \(--stop-after\); run the same command again to resume"):
-        run_deploy(deployer, tmp_path, governance=governance.address, stop_after=11)
+    # Steps 1-30: the stand-ins, Uniswap V3 with its two seeded pools, the swap adapter, the price feeds,
+    # USDai with its price guard and its earning; step 31 would be sUSDai's module.
+    with pytest.raises(click.ClickException, match=r"stopped after 30 steps \(--stop-after\); run the same command again to resume"):
+        run_deploy(deployer, tmp_path, governance=governance.address, stop_after=30)
     partial = journal_of(tmp_path)["steps"]
     created = {name: entry["address"] for name, entry in partial.items() if "address" in entry}
-    assert len([e for e in partial.values() if e.get("tx")]) == 11 and not (tmp_path / "local.json").exists()
+    assert len([e for e in partial.values() if e.get("tx")]) == 30 and not (tmp_path / "local.json").exists()
     assert "USDai.proxy" in created and "sUSDai.module" not in partial
 
     # The process then died while step 12 was in flight: the journal says pending, the chain has it.
@@ -260,10 +274,15 @@ def test_verify__names_each_planted_fault(launched, chain, governance, deployer,
     launched.usdai.grantRole(launched.usdai.PAUSER_ROLE(), deployer, sender=governance)  # a role left with the deployer
     launched.usdai.setBaseYieldRecipient(alice, sender=governance)  # wrong wiring
     launched.auction.setKeeperTip(250, sender=governance)  # a parameter nobody recorded
+    feeds, usdai = launched.price_feeds, launched.usdai
+    usdai.setPriceFeed(launched.usdt, feeds["USDC"], 90_000, sender=governance)  # USDT priced by USDC's feed
+    usdai.setPriceGuard(feeds["Sequencer"], 3_600, 100, sender=governance)  # a looser price guard
     problems = verify_deployment(manifest, chain.provider)
     assert problems == [
         f"USDai: PAUSER_ROLE is also held by {deployer.address} (the deployer), which the manifest does not name",
         f"wiring: USDai.baseYieldRecipient is {alice.address}, expected {launched.vault.address}",
+        f"wiring: USDai prices USDT with feed {feeds['USDC'].address}, expected {feeds['USDT'].address}",
+        "parameter price-max-deviation-bps: chain has 100, manifest says 50",
         "parameter qev-keeper-tip-bps: chain has 250, manifest says 100",
     ]
 
@@ -291,7 +310,7 @@ def test_verify_cli__exit_1_with_the_list(launched, governance, tmp_path, capsys
             return int(exit_.code or 0)
         return 0
 
-    assert verify() == 0 and capsys.readouterr().out.startswith("ok: 13 contracts")
+    assert verify() == 0 and capsys.readouterr().out.startswith("ok: 21 contracts")
     launched.auction.setMaxBids(7, sender=governance)
     assert verify() == 1
     out = capsys.readouterr().out.splitlines()
@@ -326,7 +345,9 @@ def test_timelock__governs_the_suite_after_its_delay(deployer, alice, bob, chain
 def test_seed_stake__elsewhere_the_deployer_must_hold_the_wm(chain, deployer, suite):
     elsewhere = replace(
         LOCAL, name="elsewhere", local=False, wm=suite.wm.address, usdc=suite.usdc.address,
-        usdt=suite.usdt.address, swap_router=suite.venue.address,
+        usdt=suite.usdt.address, swap_router=suite.uniswap.router.address,
+        usdc_feed=suite.price_feeds["USDC"].address, usdt_feed=suite.price_feeds["USDT"].address,
+        sequencer_feed=suite.price_feeds["Sequencer"].address,
     )
     problems = validate_launch(
         chain.provider, deployer.address, governance=None, roles={}, params=Params(), network=elsewhere, live=False

@@ -1,6 +1,6 @@
 import pytest
 
-from scripts._suite.deployment import BPS, DAY, USDAI, WM
+from scripts._suite.deployment import DAY, USDAI, WM
 
 SCALE = 10**12  # USDai units per wM unit
 YEAR = 365 * DAY

@@ -1,6 +1,6 @@
 import pytest
 
-from scripts._suite.deployment import BPS, USDAI, WM
+from scripts._suite.deployment import USDAI, WM
 
 SCALE = 10**12  # USDai units per wM unit
 ZERO_ADDRESS = "0x" + "00" * 20
