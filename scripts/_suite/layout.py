@@ -56,7 +56,7 @@ from scripts._suite.build import project_sources, settings_key
 ROOT = Path(__file__).resolve().parent.parent.parent
 CACHE = Path(".build") / "layouts.json"
 # Bump when the shape of a layout or the harness changes: older cache entries are recomputed.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 SHIM = Path("tools") / "solc-shim.js"
 
 # Manifest implementation name -> (the Solidity contract deployed, the contract declaring its namespace).
@@ -72,9 +72,16 @@ IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
     "CreditPolicy": ("CreditPolicy", "CreditPolicy"),
 }
 
+# Namespaces an implementation inherits from a shared base, besides its own (checked the same way).
+INHERITED: dict[str, tuple[str, ...]] = {
+    "USDai": ("ERC20BalancesBase",),
+    "sUSDai": ("ERC20BalancesBase",),
+    "sUSDaiModule": ("ERC20BalancesBase",),
+}
+
 _NAMESPACE = re.compile(r"@custom:storage-location\s+erc7201:([\w.\-]+)\s*\n\s*struct\s+(\w+)")
 _SLOT_CONSTANT = re.compile(
-    r"bytes32\s+(?:private|internal)\s+constant\s+STORAGE_SLOT\s*=\s*(0x[0-9a-fA-F]{64})\s*;"
+    r"bytes32\s+(?:private|internal)\s+constant\s+\w*STORAGE_SLOT\s*=\s*(0x[0-9a-fA-F]{64})\s*;"
 )
 _ADDRESS_LIKE = re.compile(r"^(address|address payable|contract \S+)$")
 
@@ -121,6 +128,8 @@ class Layout(TypedDict):
     stateVariables: list[StateVariable]
     # The source's STORAGE_SLOT constant when it is not erc7201(namespace) (else absent).
     declaredRoot: NotRequired[str]
+    # Namespaces inherited from shared bases (`INHERITED`), each laid out like the implementation's own.
+    inherited: NotRequired[list[Layout]]
 
 
 class LayoutError(RuntimeError):
@@ -252,7 +261,8 @@ def _harness(specs: Mapping[str, tuple[str, str, str]]) -> str:
 def _compute(root: Path) -> dict[str, Layout]:
     specs: dict[str, tuple[str, str, str]] = {}  # declaring contract -> (declaring, source, struct)
     namespaces: dict[str, tuple[str, str, int | None]] = {}
-    for _, declaring in IMPLEMENTATIONS.values():
+    declarers = {declaring for _, declaring in IMPLEMENTATIONS.values()} | {b for bases in INHERITED.values() for b in bases}
+    for declaring in sorted(declarers):
         source, struct, namespace, constant = _namespace_of(root, declaring)
         specs[declaring] = (declaring, source, struct)
         namespaces[declaring] = (struct, namespace, constant)
@@ -270,11 +280,10 @@ def _compute(root: Path) -> dict[str, Layout]:
     types: Mapping[str, Any] = harness.get("types") or {}
     by_variable = {entry["label"]: entry for entry in harness["storage"]}
     layouts: dict[str, Layout] = {}
-    for name, (contract, declaring) in IMPLEMENTATIONS.items():
+
+    def namespaced(name: str, contract: str, declaring: str) -> Layout:
         struct, namespace, constant = namespaces[declaring]
-        entry = by_variable[f"{declaring}__{struct}"]
-        struct_type = types[entry["type"]]
-        plain = output["contracts"][f"contracts/{contract}.sol"][contract]["storageLayout"]
+        struct_type = types[by_variable[f"{declaring}__{struct}"]["type"]]
         root_slot = erc7201_root(namespace)
         layout: Layout = {
             "name": name,
@@ -285,6 +294,17 @@ def _compute(root: Path) -> dict[str, Layout]:
             "root": f"0x{root_slot:064x}",
             "bytes": int(struct_type["numberOfBytes"]),
             "members": [_member(m, types) for m in struct_type["members"]],
+            "stateVariables": [],
+        }
+        if constant is not None and constant != root_slot:
+            layout["declaredRoot"] = f"0x{constant:064x}"
+        return layout
+
+    for name, (contract, declaring) in IMPLEMENTATIONS.items():
+        plain = output["contracts"][f"contracts/{contract}.sol"][contract]["storageLayout"]
+        layout = namespaced(name, contract, declaring)
+        layout.update({
+            "inherited": [namespaced(name, contract, base) for base in INHERITED.get(name, ())],
             "stateVariables": [
                 {
                     "contract": str(v["contract"]),
@@ -295,9 +315,7 @@ def _compute(root: Path) -> dict[str, Layout]:
                 }
                 for v in plain.get("storage", [])
             ],
-        }
-        if constant is not None and constant != root_slot:
-            layout["declaredRoot"] = f"0x{constant:064x}"
+        })
         layouts[name] = layout
     return layouts
 
@@ -366,11 +384,12 @@ def problems(layout: Layout) -> list[str]:
         f"(slot {v['slot']}, {v['type']}); an upgradeable implementation keeps its state in {layout['namespace']}"
         for v in layout["stateVariables"]
     ]
-    if "declaredRoot" in layout:
-        found.append(
-            f"{name}: {layout['struct']}: STORAGE_SLOT {layout['declaredRoot']} is not erc7201({layout['namespace']}) "
-            f"= {layout['root']}"
-        )
+    for namespaced in (layout, *layout.get("inherited", [])):
+        if "declaredRoot" in namespaced:
+            found.append(
+                f"{name}: {namespaced['struct']}: STORAGE_SLOT {namespaced['declaredRoot']} is not "
+                f"erc7201({namespaced['namespace']}) = {namespaced['root']}"
+            )
     return found
 
 
@@ -388,6 +407,21 @@ def compare(old: Layout, new: Layout, notes: list[str] | None = None) -> list[st
     _compare_members(
         name, struct, old["members"], new["members"], True, errors, [] if notes is None else notes
     )
+    # Namespaces inherited from shared bases (the balances of USDai and sUSDai): each one the old
+    # implementation used must still be there, laid out compatibly.
+    kept = {n["namespace"]: n for n in new.get("inherited", [])}
+    for base in old.get("inherited", []):
+        if base["namespace"] not in kept:
+            errors.append(
+                f"{name}: {base['struct'].rpartition('.')[2]}: namespace {base['namespace']} ({base['root']}) is no "
+                "longer used; the state stored under it would be abandoned"
+            )
+            continue
+        now = kept[base["namespace"]]
+        _compare_members(
+            name, now["struct"].rpartition(".")[2], base["members"], now["members"], True, errors,
+            [] if notes is None else notes,
+        )
     return errors + problems(new)
 
 

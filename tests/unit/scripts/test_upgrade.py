@@ -68,6 +68,37 @@ def test_namespace_layouts__every_implementation__its_namespace_and_members(layo
         json.dumps(layout)  # stored as is in the manifest
 
 
+def test_namespace_layouts__balances_base__inherited_by_usdai_and_susdai(layouts):
+    for name in ("USDai", "sUSDai", "sUSDaiModule"):
+        (balances,) = layouts[name]["inherited"]
+        assert balances["namespace"] == "gpuyield.storage.ERC20Balances"
+        assert balances["struct"] == "ERC20BalancesBase.ERC20BalancesStorage"
+        assert "declaredRoot" not in balances  # BALANCES_STORAGE_SLOT is erc7201 of its namespace
+    assert layouts["QEVAuction"]["inherited"] == []
+
+
+def test_compare__inherited_balances_reordered__named(layouts):
+    old = layouts["USDai"]
+    new = copy.deepcopy(old)
+    members = new["inherited"][0]["members"]
+    assert len(members) >= 2
+    members[0]["label"], members[1]["label"] = members[1]["label"], members[0]["label"]
+    errors = compare(old, new)
+    assert "USDai: ERC20BalancesStorage.words: moved from slot 0 offset 0 to slot 1 offset 0" in errors
+    assert "USDai: ERC20BalancesStorage.totalSupply: retyped uint256 -> mapping(address => uint256)" in errors
+    assert len(errors) == 4 and all(e.startswith("USDai: ERC20BalancesStorage.") for e in errors), errors
+
+
+def test_compare__inherited_namespace_dropped__named(layouts):
+    old = layouts["sUSDai"]
+    new = copy.deepcopy(old)
+    new["inherited"] = []
+    assert compare(old, new) == [
+        f"sUSDai: ERC20BalancesStorage: namespace gpuyield.storage.ERC20Balances ({old['inherited'][0]['root']}) "
+        "is no longer used; the state stored under it would be abandoned"
+    ]
+
+
 def test_namespace_layouts__no_source_changed__read_from_the_cache(layouts):
     assert (ROOT / ".build" / "layouts.json").is_file()
     assert namespace_layouts(["QEVAuction"]) == {"QEVAuction": layouts["QEVAuction"]}
