@@ -139,11 +139,16 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
     function setPriceFeed(address token, IPriceFeed feed, uint256 maxAge) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (token == address(0) || address(feed) == address(0)) revert AddressZero();
         if (maxAge < 60 || maxAge > 7 days) revert ParameterOutOfRange("maxAge", maxAge, 60, 7 days);
+        uint8 feedDecimals = feed.decimals();
+        uint8 tokenDecimals = IERC20Metadata(token).decimals();
+        // 10 ** (feed + token decimals) is the guard's divisor: keep it well inside uint256.
+        uint256 decimals = uint256(feedDecimals) + tokenDecimals;
+        if (decimals > 36) revert ParameterOutOfRange("decimals", decimals, 0, 36);
         _s().priceFeeds[token] = PriceFeedConfig({
             feed: feed,
             maxAge: uint32(maxAge), // safe: at most 7 days
-            feedDecimals: feed.decimals(),
-            tokenDecimals: IERC20Metadata(token).decimals()
+            feedDecimals: feedDecimals,
+            tokenDecimals: tokenDecimals
         });
         emit PriceFeedUpdated(token, address(feed), maxAge);
     }

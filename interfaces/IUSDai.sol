@@ -141,7 +141,7 @@ interface IUSDai is IERC20, IBlacklistable {
     function setTokenSupport(address token, bool supported) external;
     /// @notice Sets the USD price feed of a stablecoin and the oldest answer accepted (`DEFAULT_ADMIN_ROLE`;
     ///         `AddressZero` for a zero token or feed; `ParameterOutOfRange` for `maxAge` outside
-    ///         [60 s, 7 days]). Deposits and withdrawals of a stablecoin without a feed are refused.
+    ///         [60 s, 7 days], or for feed and token decimals adding up to more than 36). Deposits and withdrawals of a stablecoin without a feed are refused.
     function setPriceFeed(address token, IPriceFeed feed, uint256 maxAge) external;
     /// @notice Sets the price guard (`DEFAULT_ADMIN_ROLE`): the largest deviation of a swap from the feed's
     ///         price (`ParameterOutOfRange` outside [1, 1000] bps), and the L2 sequencer-uptime feed (zero:

@@ -122,5 +122,5 @@ def test_balance_words__random_operations__match_the_model(harness, accounts):
     run_state_machine_as_test(
         seed(0)(Words),
         settings=settings(settings.default, derandomize=False, database=None, stateful_step_count=20,
-                          max_examples=min(settings.default.max_examples, 15)),
+                          max_examples=min(settings.default.max_examples, 8)),
     )

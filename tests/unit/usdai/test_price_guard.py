@@ -6,6 +6,7 @@ sequencer that is down or inside its grace period refuses the whole transaction,
 The pools hold 10M of each token between -200 and +200 ticks (about +-2%) around 1:1.
 """
 
+import ape
 import pytest
 
 from scripts._suite.deployment import DAY, USDAI, WM, Params
@@ -243,3 +244,9 @@ def test_guard_setters__without_admin__refused(usdai, usdc, feeds, pauser, rever
     args = (usdc, feeds["USDC"], DAY) if call == "setPriceFeed" else (ZERO_ADDRESS, 0, 50)
     with reverts(usdai.AccessControlUnauthorizedAccount, account=pauser, neededRole=default_admin_role):
         getattr(usdai, call)(*args, sender=pauser)
+
+
+def test_set_price_feed__decimals_beyond_36__refused(usdai, usdc, governance, deployer, reverts):
+    feed = ape.project.LocalPriceFeed.deploy(31, "too precise", 1, deployer, sender=deployer)
+    with reverts(usdai.ParameterOutOfRange, name="decimals", value=37, min=0, max=36):
+        usdai.setPriceFeed(usdc, feed, DAY, sender=governance)
