@@ -103,7 +103,7 @@ class Env:
         self.usdai_holders |= {getattr(suite, n).address for n in names}
         self.usdai_holders.add(suite.usdai.feeRecipient())
         self.errors: dict[bytes, str] = {}
-        for contract in self.ape.values():
+        for contract in (*self.ape.values(), suite.swap_adapter):  # the adapter's errors surface through USDai
             for item in contract.contract_type.abi:
                 if item.type == "error":
                     self.errors[keccak(text=item.selector)[:4]] = item.name
