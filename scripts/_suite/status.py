@@ -76,6 +76,39 @@ class UsdaiFigures:
 
 
 @dataclass(frozen=True)
+class FeedFigures:
+    token: str  # the manifest's name of the stablecoin (USDC, USDT)
+    feed: str
+    answer: int  # in `decimals`
+    decimals: int
+    updated_at: int
+    max_age: int
+
+    def stale(self, timestamp: int) -> bool:
+        return timestamp > self.updated_at + self.max_age
+
+
+@dataclass(frozen=True)
+class GuardFigures:
+    """USDai's price guard on stablecoin swaps (docs/DESIGN.md, 3.1)."""
+
+    max_deviation_bps: int
+    sequencer_feed: str | None  # None: the chain has none configured
+    sequencer_up: bool
+    sequencer_since: int  # when the sequencer's current status began
+    grace_period: int
+    feeds: tuple[FeedFigures, ...]
+
+    def sequencer_text(self, timestamp: int) -> str:
+        if self.sequencer_feed is None:
+            return "no uptime feed"
+        if not self.sequencer_up:
+            return f"DOWN since {iso(self.sequencer_since)}"
+        reopens = self.sequencer_since + self.grace_period
+        return f"up, in its grace period until {iso(reopens)}" if timestamp < reopens else f"up since {iso(self.sequencer_since)}"
+
+
+@dataclass(frozen=True)
 class VaultFigures:
     total_assets: int  # deposit price basis
     redemption_assets: int  # redemption price basis
@@ -213,6 +246,7 @@ class Snapshot:
     stacks: tuple[StackFigures, ...]
     loans: tuple[LoanFigures, ...]  # open loans (active, or defaulted and not closed)
     notes: tuple[str, ...] = field(default=())  # what could not be read, or does not add up
+    guard: GuardFigures | None = None  # None: a USDai without the price guard
 
     def alerts(self) -> list[str]:
         """What needs someone's attention, most urgent first."""
@@ -222,6 +256,18 @@ class Snapshot:
             out.append(
                 f"book stale since {iso(stale)}: deposits and servicing are refused until a keeper marks the loan"
             )
+        guard = self.guard
+        if guard is not None:
+            if guard.sequencer_feed is not None and (
+                not guard.sequencer_up or self.timestamp < guard.sequencer_since + guard.grace_period
+            ):
+                out.append(f"sequencer {guard.sequencer_text(self.timestamp)}: USDC/USDT deposits and withdrawals are refused")
+            for feed in guard.feeds:
+                if feed.stale(self.timestamp):
+                    out.append(
+                        f"{feed.token}/USD feed stale since {iso(feed.updated_at + feed.max_age)}: {feed.token} "
+                        "deposits and withdrawals are refused (wM stays open)"
+                    )
         for rd in self.auctions:
             if rd.phase == "settling":
                 out.append(
@@ -282,6 +328,13 @@ class _Reader:
         self._rpc = chain.provider.web3.provider.make_request
         self._ecosystem = chain.provider.network.ecosystem
 
+    def view(self, address: str, view: str, *args: Any) -> Any:
+        """A view of a Chainlink-shaped feed at `address` (not in the manifest's core contracts)."""
+        key = f"feed:{_address(address)}"
+        if key not in self.c:
+            self.c[key] = container("LocalPriceFeed").at(_address(address))
+        return self(key, view, *args)
+
     def __call__(self, name: str, view: str, *args: Any, block: int | None = None) -> Any:
         contract = self.c[name]
         handler = getattr(contract, view)
@@ -331,6 +384,9 @@ def read_snapshot(
     r = _Reader(addresses, head)
     notes = _wiring_notes(r)
     usdai = _usdai(r)
+    guard, guard_note = _guard(r, addresses)
+    if guard_note:
+        notes.append(guard_note)
     vault = _vault(r)
     queue = _queue(r)
     notes += _queue_notes(r, queue)
@@ -355,6 +411,7 @@ def read_snapshot(
         stacks=stacks,
         loans=tuple(_loan(r, i, timestamp, cure) for i in loan_ids),
         notes=tuple(notes),
+        guard=guard,
     )
 
 
@@ -403,6 +460,34 @@ def _usdai(r: _Reader) -> UsdaiFigures:
         base_yield_owed=int(r("USDai", "baseYieldOwed", vault)),
         admin_fee_bps=int(r("USDai", "adminFeeBps")),
     )
+
+
+def _guard(r: _Reader, addresses: Mapping[str, str]) -> tuple[GuardFigures | None, str | None]:
+    """USDai's price guard and the feeds it reads, at the snapshot's block."""
+    try:
+        guard = r("USDai", "priceGuard")
+    except ValueError as exc:
+        return None, f"price guard not read ({_first_line(exc)})"
+    feeds = []
+    for token in ("USDC", "USDT"):
+        if token not in addresses:
+            continue
+        config = r("USDai", "priceFeed", addresses[token])
+        if int(config.feed, 16) == 0:
+            continue
+        _, answer, _, updated_at, _ = r.view(config.feed, "latestRoundData")
+        feeds.append(FeedFigures(
+            token, _address(config.feed), int(answer), int(config.feedDecimals), int(updated_at), int(config.maxAge)
+        ))
+    sequencer = None if int(guard.sequencerFeed, 16) == 0 else _address(guard.sequencerFeed)
+    up, since = True, 0
+    if sequencer is not None:
+        _, status, started, _, _ = r.view(sequencer, "latestRoundData")
+        up, since = int(status) == 0 and int(started) != 0, int(started)
+    return GuardFigures(
+        max_deviation_bps=int(guard.maxDeviationBps), sequencer_feed=sequencer, sequencer_up=up,
+        sequencer_since=since, grace_period=int(guard.gracePeriod), feeds=tuple(feeds),
+    ), None
 
 
 def _vault(r: _Reader) -> VaultFigures:
@@ -705,6 +790,23 @@ def _figures(section: str, title: str, items: Iterable[tuple[str, str, str]]) ->
     return Section(section, title, ("figure", "value"), rows)
 
 
+def _guard_sections(s: Snapshot) -> list[Section]:
+    g = s.guard
+    if g is None:
+        return []
+    items = [
+        ("max_deviation_bps", "largest swap deviation from the feed (bps)", str(g.max_deviation_bps)),
+        ("sequencer", "L2 sequencer", g.sequencer_text(s.timestamp)),
+    ]
+    for f in g.feeds:
+        state = "STALE" if f.stale(s.timestamp) else "fresh"
+        items.append((
+            f"feed_{f.token}", f"{f.token}/USD feed",
+            f"{fmt_units(f.answer, f.decimals, f.decimals)} at {iso(f.updated_at)} ({state}; max age {f.max_age:,} s)",
+        ))
+    return [_figures("guard", "USDai price guard (stablecoin swaps)", items)]
+
+
 def sections(s: Snapshot) -> list[Section]:
     """Every figure of the report, in order; the text and the HTML render exactly these."""
     u, v, q = s.usdai, s.vault, s.queue
@@ -725,6 +827,7 @@ def sections(s: Snapshot) -> list[Section]:
             ("base_yield_owed", "base yield owed to sUSDai (USDai)", usd(u.base_yield_owed)),
             ("admin_fee_bps", "admin fee (bps)", str(u.admin_fee_bps)),
         ]),
+        *_guard_sections(s),
         _figures("vault", "sUSDai", [
             ("share_price", "share price (USDai per sUSDai)", price(v.share_price)),
             ("total_assets", "total assets, deposit price (USDai)", usd(v.total_assets)),

@@ -243,6 +243,29 @@ def test_raw_logs__newest_first__a_refused_range_is_halved_and_stays_narrow():
     assert [int(w[0]["blockNumber"], 16) for w in windows] == [9, 7, 5, 3, 1]
 
 
+def test_snapshot__price_guard__figures_and_alerts(snap, suite, deployer, chain):
+    guard, feeds = snap.guard, suite.price_feeds
+    assert guard is not None and guard.max_deviation_bps == 50 and guard.sequencer_up
+    assert guard.sequencer_feed == feeds["Sequencer"].address and guard.grace_period == 3_600
+    assert [(f.token, f.feed, f.answer, f.decimals, f.max_age) for f in guard.feeds] == [
+        ("USDC", feeds["USDC"].address, 10**8, 8, 90_000), ("USDT", feeds["USDT"].address, 10**8, 8, 90_000),
+    ]
+    text = st.render_text(snap)
+    assert "USDai price guard" in text and f"1.00000000 at {st.iso(snap.timestamp)} (fresh; max age 90,000 s)" in text
+    # A USDC feed past its max age and a sequencer that went down: both are alerts.
+    now = chain.blocks.head.timestamp
+    feeds["USDC"].setRound(10**8, 1, now - 100_000, sender=deployer)
+    feeds["Sequencer"].setRound(1, now, 0, sender=deployer)
+    later = st.read_snapshot(suite.manifest()["contracts"], from_block=chain.blocks.height)
+    alerts = later.alerts()
+    assert f"sequencer DOWN since {st.iso(now)}: USDC/USDT deposits and withdrawals are refused" in alerts
+    assert (
+        f"USDC/USD feed stale since {st.iso(now - 100_000 + 90_000)}: USDC deposits and withdrawals are refused "
+        "(wM stays open)"
+    ) in alerts
+    assert "STALE" in st.render_text(later)
+
+
 def test_render_text__shows_the_figures_and_flags(snap, scenario, suite):
     text = st.render_text(snap)
     vault, b = suite.vault, snap.block
