@@ -97,6 +97,9 @@ interface IUSDai is IERC20, IBlacklistable {
     /// @dev Reverts while paused (`EnforcedPause`), above the supply cap, below `minUsdaiOut`, and for a
     ///      stablecoin when the price guard refuses the swap (`PriceFeedUnset`, `PriceInvalid`, `PriceStale`,
     ///      `SwapPriceDeviation`, `SequencerDown`, `SequencerGracePeriod`).
+    ///      Warning: the guard bounds a swap to `maxDeviationBps` from a feed that may be up to its `maxAge`
+    ///      old; within that band a sandwich can still move the pool against the depositor. Set
+    ///      `minUsdaiOut` from a fresh quote (Uniswap's QuoterV2) with a few bps of tolerance.
     /// @return usdaiOut USDai minted.
     function deposit(address tokenIn, uint256 amountIn, uint256 minUsdaiOut, address recipient)
         external
@@ -124,7 +127,8 @@ interface IUSDai is IERC20, IBlacklistable {
     /// @notice Sets the adapter that swaps supported stablecoins to and from wM (`DEFAULT_ADMIN_ROLE`;
     ///         `AddressZero` for zero). Applies from the next deposit or withdrawal.
     /// @dev Warning: the adapter holds the user's tokens during each swap and is trusted for the rest: a
-    ///      deposit's `minUsdaiOut` and a withdrawal's `minOut` are the user's only bound on what it returns.
+    ///      deposit's `minUsdaiOut`, a withdrawal's `minOut` and the price guard's deviation bound are the
+    ///      user's bounds on what it returns.
     function setSwapAdapter(address adapter) external;
     /// @notice Sets who receives harvested base yield net of the admin fee: the sUSDai vault
     ///         (`DEFAULT_ADMIN_ROLE`; `AddressZero` for zero).
@@ -197,6 +201,9 @@ interface IUSDai is IERC20, IBlacklistable {
     function MAX_ADMIN_FEE_BPS() external view returns (uint256);
 
     /// @notice The price guard's deviation bound from initialization until governance sets another (0.5%).
+    /// @dev Warning: an upgrade of a proxy initialized before the guard existed starts with no feeds and a
+    ///      bound of 0: every stablecoin deposit and withdrawal is refused (wM stays open) until the same
+    ///      governance batch calls `setPriceFeed` for each stablecoin and `setPriceGuard`.
     function DEFAULT_MAX_DEVIATION_BPS() external view returns (uint256);
 
     /// @notice The role that may pause and unpause.

@@ -74,7 +74,8 @@ contract UniswapV3SwapAdapter is ISwapAdapter {
 
     /// @inheritdoc ISwapAdapter
     /// @dev A pool-price quote needs the Quoter's state-changing simulation; as a view this returns the
-    ///      1:1 amount less the pool fee, an upper bound used only for display.
+    ///      1:1 amount less the pool fee: an estimate for display, not a bound (it ignores price impact and
+    ///      where the pool trades). Set a minimum from QuoterV2 off-chain.
     function quoteExactIn(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256) {
         uint24 fee = _fee(tokenIn, tokenOut);
         return amountIn - (amountIn * fee + 999_999) / 1_000_000;

@@ -35,6 +35,10 @@ MAX_SQRT_PRICE_X96 = math.isqrt(105 * 2**192 // 100)
 LATER_FEE_TIERS = {100: 1}
 
 
+class PoolMispriced(RuntimeError):
+    """A pool to be seeded is not at 1:1 (someone else initialized or moved it first)."""
+
+
 class VenueArtifactsMissing(FileNotFoundError):
     """`.venues/uniswap/` lacks an artifact: `make setup` (tools/fetch_venues.py) fetches them."""
 
@@ -153,7 +157,7 @@ def deploy_uniswap(
     if spacing == 0:
         raise ValueError(f"Uniswap V3 has no fee tier {fee}")
     width = -(-tick_range // spacing) * spacing
-    for label, token in stables:
+    for n, (label, token) in enumerate(stables, start=1):
         token0, token1 = sorted((wm.address, token.address), key=lambda a: int(a, 16))
         steps.send(
             f"uniswap.{label}.pool",
@@ -167,8 +171,19 @@ def deploy_uniswap(
         pool = container("UniswapV3Pool").at(factory.getPool(token0, token1, fee))
         stack.pools[label] = pool
 
-        def seeded(pool: Any = pool) -> bool:
-            return int(pool.liquidity()) > 0
+        def seeded(n: int = n) -> bool:
+            # The deployer's own n-th position, not anyone's liquidity (on a public testnet anyone can
+            # add some to a pool the deployer created).
+            return int(manager.balanceOf(owner)) >= n
+
+        if not seeded():
+            # Anyone may create and initialize the pool first, at any price; it is seeded only at 1:1.
+            price = int(pool.slot0().sqrtPriceX96)
+            if price != sqrt_price_x96(1.0):
+                raise PoolMispriced(
+                    f"the wM/{label} pool {pool.address} was initialized at sqrtPriceX96 {price}, not 1:1 "
+                    f"({sqrt_price_x96(1.0)}): someone else opened it; move its price back to 1:1 before seeding"
+                )
 
         for coin, coin_label in ((wm, "wM"), (token, label)):
             steps.send(

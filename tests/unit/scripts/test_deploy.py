@@ -20,6 +20,7 @@ from scripts._suite.deployment import (
     DAY,
     DEAD,
     LOCAL,
+    WM,
     Params,
     TimelockSpec,
     deploy_suite,
@@ -374,3 +375,22 @@ def test_steps__a_pending_transaction_is_settled_from_the_chain(deployer):
     steps.send("lost", method, "lost", done=lambda: False)
     steps.send("landed", method, "landed", done=lambda: False)  # done in the journal: never again
     assert sent == ["lost"] and journal.done("landed") and journal.done("lost")
+
+
+def test_uniswap__pool_opened_by_someone_else_off_1_to_1__refused_before_seeding(suite, deployer, alice):
+    """On a public testnet anyone can create and initialize the pool before the deploy reaches it:
+    the deploy keeps the pool but refuses to pour liquidity into it at the wrong price."""
+    from scripts._suite.journal import StepInterrupted, Steps
+    from scripts._suite.uniswap import PoolMispriced, container, deploy_uniswap, sqrt_price_x96
+
+    journal = Journal(None)
+    stables = (("USDC", suite.usdc),)
+    with pytest.raises(StepInterrupted):  # factory, manager, router, quoter, the 0.01% tier
+        deploy_uniswap(Steps(deployer, journal, stop_after=5), suite.wm, stables, 100, 1_000 * WM, 200)
+    factory = container("UniswapV3Factory").at(journal.done("uniswap.factory")["address"])
+    factory.createPool(suite.wm, suite.usdc, 100, sender=alice)
+    pool = container("UniswapV3Pool").at(factory.getPool(suite.wm, suite.usdc, 100))
+    pool.initialize(sqrt_price_x96(1.04), sender=alice)
+    with pytest.raises(PoolMispriced, match=r"was initialized at sqrtPriceX96 \d+, not 1:1"):
+        deploy_uniswap(Steps(deployer, journal), suite.wm, stables, 100, 1_000 * WM, 200)
+    assert int(pool.liquidity()) == 0
