@@ -23,7 +23,8 @@ interface ISwapRouter02 {
 
 /// @title UniswapV3SwapAdapter
 /// @notice `ISwapAdapter` over Uniswap V3 pools between wM and each deposit token: on Arbitrum the real
-///         pools, on a local chain Uniswap V3 deployed from its npm artifacts. One pool fee tier per deposit token, fixed at deployment.
+///         pools, on a local chain Uniswap V3 deployed from its npm artifacts. One pool fee tier per deposit
+///         token, fixed at deployment.
 contract UniswapV3SwapAdapter is ISwapAdapter {
     using SafeERC20 for IERC20;
 

@@ -68,11 +68,6 @@ def sqrt_price_x96(price: float = 1.0) -> int:
     return int(math.isqrt(int(price * 2**192)))
 
 
-def tick_of(price: float) -> int:
-    """The tick at `price` (token1 per token0, base units), rounded down."""
-    return math.floor(math.log(price) / math.log(1.0001))
-
-
 @dataclass
 class UniswapStack:
     """The deployed venue: factory, position manager, router, quoter, and the wM pool of each stablecoin."""

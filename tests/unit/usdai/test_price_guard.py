@@ -10,6 +10,7 @@ import ape
 import pytest
 
 from scripts._suite.deployment import DAY, USDAI, WM, Params
+from scripts._suite.uniswap import MAX_SQRT_PRICE_X96, MIN_SQRT_PRICE_X96
 
 SCALE = 10**12
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -53,6 +54,11 @@ def _depeg_usdt_pool(suite, whale, fund, amount):
 
 
 # ---------------------------------------------------------------- the deployment
+
+
+def test_adapter_price_limits__the_ones_the_python_quote_uses(adapter):
+    assert adapter.MIN_SQRT_PRICE_X96() == MIN_SQRT_PRICE_X96
+    assert adapter.MAX_SQRT_PRICE_X96() == MAX_SQRT_PRICE_X96
 
 
 def test_deploy__each_stablecoin_priced_by_its_feed__guard_at_params(usdai, usdc, usdt, feeds):
