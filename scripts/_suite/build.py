@@ -1,13 +1,17 @@
-"""A build that is never stale: every contract whose sources changed, directly or through an import,
-is recompiled before anything runs.
+"""A build that is never stale and always the same: when any project source changed (a contract, a
+library, an interface) or nothing was built yet, every contract is recompiled in one compiler job.
 
 Ape's compile cache compares each source file with its own last build only, so editing a library or
-an interface leaves every contract importing it on its previous bytecode. `ensure_fresh_build` keeps
-its own record (`.build/sources.json`): a hash of every project source, and a settings key (the
-compiler configuration, the compiler and the locked npm packages, OpenZeppelin among them). A
-contract is rebuilt when any file it reaches through its imports, transitively, changed since the
-last fresh build; a settings change (or no record) rebuilds everything. With nothing changed it
-only hashes the sources (a few milliseconds).
+an interface leaves every contract importing it on its previous bytecode. Rebuilding only the
+contracts an edit reaches is not enough either: solc's legacy code generator numbers internal
+functions by AST id, and the ids depend on the set of sources in the job, so a contract compiled with
+a subset of the project came out with different bytecode than in a full build (StakedUSDai and USDai
+did), and `verify-deployment` or an explorer's verification would not match a clean clone's build.
+
+`ensure_fresh_build` keeps its own record (`.build/sources.json`): a hash of every project source, and
+a settings key (the compiler configuration, the compiler and the locked npm packages, OpenZeppelin
+among them). Any difference rebuilds the whole unit; with nothing changed it only hashes the sources
+(a few milliseconds).
 
 Every entry point that compiles calls it: the root `tests/conftest.py` (so `make test` and any
 `ape test ...`), `deploy_suite` (deploy, demo, bench) and `make compile` (`ape run build`).
@@ -17,9 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +36,8 @@ RECORD = Path(".build") / "sources.json"
 # `contracts/`, so the ~590 OpenZeppelin copies would hide the project's own sources. The cache is a
 # symlink to this folder, which the scan (pathlib's rglob) does not follow.
 DEPENDENCY_CACHE = Path(".solc-deps")
-RECORD_VERSION = 1
 
-_IMPORT = re.compile(r"""\bimport\b[^;]*?["']([^"']+)["']\s*;""", re.DOTALL)
+RECORD_VERSION = 2  # 2: whole-unit rebuilds (a record from partial rebuilds is not trusted)
 
 
 def _sha(data: bytes) -> str:
@@ -64,42 +66,11 @@ def settings_key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def import_graph(root: Path, sources: Iterable[str]) -> dict[str, set[str]]:
-    """Direct project imports of each source (package imports such as `@openzeppelin/...` are
-    pinned by the settings key and left out)."""
-    graph: dict[str, set[str]] = {}
-    for source in sources:
-        text = (root / source).read_text("utf8")
-        edges: set[str] = set()
-        for target in _IMPORT.findall(text):
-            if not target.startswith("."):
-                continue
-            resolved = (root / source).parent.joinpath(target).resolve()
-            try:
-                edges.add(resolved.relative_to(root.resolve()).as_posix())
-            except ValueError:
-                continue  # outside the project: not ours to track
-        graph[source] = edges
-    return graph
-
-
-def reach(graph: Mapping[str, set[str]], start: str) -> set[str]:
-    """Every file `start` depends on, itself included (transitive closure of its imports)."""
-    seen = {start}
-    todo = [start]
-    while todo:
-        for nxt in graph.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
 def stale_contracts(root: Path, record: Mapping[str, Any] | None) -> tuple[list[str], dict[str, Any]]:
     """(contract sources to rebuild, the record to keep once they are rebuilt).
 
-    A contract source (under `contracts/`) is stale when anything it reaches changed since the
-    record was written, or it is new; everything is stale without a matching record.
+    Nothing when every source and the settings match the record; otherwise every contract source
+    (under `contracts/`): a partial job would number internal functions differently (module doc).
     """
     current = project_sources(root)
     key = settings_key(root)
@@ -107,13 +78,9 @@ def stale_contracts(root: Path, record: Mapping[str, Any] | None) -> tuple[list[
     compiled = [s for s in current if s.startswith("contracts/")]
     if not record or record.get("version") != RECORD_VERSION or record.get("settings") != key:
         return compiled, fresh_record
-    previous: Mapping[str, str] = record.get("sources", {})
-    changed = {s for s, h in current.items() if previous.get(s) != h}
-    changed |= {s for s in previous if s not in current}  # deleted: importers must fail loudly
-    if not changed:
-        return [], fresh_record
-    graph = import_graph(root, current)
-    return [s for s in compiled if reach(graph, s) & changed], fresh_record
+    if record.get("sources") != current:  # edited, added or deleted (importers must fail loudly)
+        return compiled, fresh_record
+    return [], fresh_record
 
 
 def isolate_dependency_cache(root: Path) -> None:
@@ -146,7 +113,7 @@ def check_sources_visible(project: Any) -> None:
 
 
 def ensure_fresh_build(project: Any | None = None, *, quiet: bool = False) -> list[str]:
-    """Rebuilds every contract a changed source reaches; returns the rebuilt source ids."""
+    """Rebuilds every contract when anything changed; returns the rebuilt source ids."""
     if project is None:
         from ape import project as ape_project
 
@@ -165,7 +132,10 @@ def ensure_fresh_build(project: Any | None = None, *, quiet: bool = False) -> li
     stale, fresh_record = stale_contracts(root, record)
     if stale:
         if not quiet:
-            print(f"build: compiling {len(stale)} contract source(s) reached by a change", flush=True)
+            print(
+                f"build: compiling all {len(stale)} contract sources (a source or setting changed)",
+                flush=True,
+            )
         project.load_contracts(*stale, use_cache=False)
         record_path.parent.mkdir(parents=True, exist_ok=True)
     if stale or record != fresh_record:
