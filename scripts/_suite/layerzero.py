@@ -189,6 +189,13 @@ class EvmChain:
             raise TxFailed(label, None, (), b"")
         return receipt
 
+    def call(self, fn: Any, *, sender: str | None = None, what: str = "") -> Any:
+        """A view or a simulated call; a revert raises `TxFailed` with the decoded error."""
+        try:
+            return fn.call({"from": sender} if sender else {})
+        except (ContractCustomError, ContractLogicError) as exc:
+            raise self.failure(what or getattr(fn, "fn_name", "call"), exc) from None
+
     def failure(self, what: str, exc: Exception) -> TxFailed:
         data = getattr(exc, "data", None)
         if isinstance(data, dict):
@@ -197,7 +204,10 @@ class EvmChain:
         known = _error_table(self.abis.values()).get(raw[:4])
         if known:
             name, types = known
-            return TxFailed(what, name, tuple(decode(types, raw[4:])), raw)
+            values = tuple(
+                Web3.to_checksum_address(v) if t == "address" else v for t, v in zip(types, decode(types, raw[4:]), strict=True)
+            )
+            return TxFailed(what, name, values, raw)
         return TxFailed(what, None, (), raw)
 
     def rpc(self, method: str, *params: Any) -> Any:

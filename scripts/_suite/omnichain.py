@@ -46,6 +46,11 @@ class OmniParams:
     lz_receive_gas: int = 200_000
 
     def check(self) -> None:
+        if self.inbound_limit < self.outbound_limit:
+            raise ValueError(
+                f"inbound_limit {self.inbound_limit} is under outbound_limit {self.outbound_limit}: a message the "
+                "sending side allows could never be delivered"
+            )
         for name in ("outbound_limit", "inbound_limit"):
             value = getattr(self, name)
             if not 0 <= value < 2**96:
@@ -248,6 +253,16 @@ def verify_omnichain(omni: Omnichain) -> list[str]:
                     if (stored[0], stored[1]) != (limit, p.window):
                         direction = "outbound" if outbound else "inbound"
                         problems.append(f"{route}: {direction} limit is {stored[0]} per {stored[1]} s, not {limit} per {p.window} s")
+            for there in omni.chains:
+                if there is here or (not here.home and not there.home):
+                    continue
+                inbound = oapp.functions.rateLimit(there.eid, False).call()[0]
+                peer_outbound = there.oapps[token].functions.rateLimit(here.eid, True).call()[0]
+                if inbound < peer_outbound:
+                    problems.append(
+                        f"{where} -> {there.chain.name}: inbound limit {inbound} is under {there.chain.name}'s outbound "
+                        f"limit {peer_outbound}: a message that fits there could never be delivered here"
+                    )
         if here.home:
             for token, oapp in here.oapps.items():
                 if oapp.functions.token().call() != Web3.to_checksum_address(here.tokens[token]):

@@ -37,7 +37,9 @@ class Delivery:
     guid: str
     route: str
     outcome: str  # "delivered", "already delivered", "verified", "refused"
-    error: str = ""
+    error: str = ""  # the decoded refusal, one line
+    error_name: str | None = None
+    error_args: tuple[Any, ...] = ()
     gas: dict[str, int] = field(default_factory=dict)
 
 
@@ -144,7 +146,7 @@ class Relayer:
         except TxFailed as exc:
             self.refusals[packet.guid] = str(exc)
             self.save()
-            return Delivery(packet.guid, route, "refused", error=str(exc), gas=gas)
+            return Delivery(packet.guid, route, "refused", str(exc), exc.name, tuple(exc.args_), gas)
         gas["lzReceive"] = int(receipt["gasUsed"])
         self._done(packet)
         return Delivery(packet.guid, route, "delivered", gas=gas)
