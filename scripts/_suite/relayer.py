@@ -43,6 +43,10 @@ class Delivery:
     gas: dict[str, int] = field(default_factory=dict)
 
 
+def _path(packet: Packet) -> tuple[int, str, int, str]:
+    return (packet.src_eid, packet.sender, packet.dst_eid, packet.receiver)
+
+
 class Relayer:
     """Moves packets between `stacks` (one per chain, keyed by endpoint id)."""
 
@@ -120,8 +124,9 @@ class Relayer:
     # ---------------------------------------------------------------- the two jobs
 
     def verify(self, packet: Packet) -> dict[str, int]:
-        """As the required DVN, then anyone's `commitVerification`. Skipped when already committed."""
-        if self.is_committed(packet):
+        """As the required DVN, then anyone's `commitVerification`. Skipped when already committed or
+        delivered."""
+        if self.is_committed(packet) or self.is_delivered(packet):
             return {}
         dst = self._destination(packet)
         chain = dst.chain
@@ -137,6 +142,11 @@ class Relayer:
         if packet.guid in self.delivered or self.is_delivered(packet):
             self._done(packet)
             return Delivery(packet.guid, route, "already delivered")
+        # The endpoint delivers out of order only past verified nonces: every earlier packet of the same
+        # path is verified first (a DVN verifies in order; execution may then come in any order).
+        for earlier in sorted(self.pending.values(), key=lambda p: p.nonce):
+            if earlier.nonce < packet.nonce and _path(earlier) == _path(packet):
+                self.verify(earlier)
         gas = self.verify(packet)
         dst = self._destination(packet)
         fn = dst.endpoint.functions.lzReceive(packet.origin, packet.receiver, bytes.fromhex(packet.guid[2:]), packet.message, b"")

@@ -1,0 +1,171 @@
+"""Invariant of the omnichain tokens, as a Hypothesis state machine on the two chains: across random sends
+both ways, with deliveries delayed (verified only), reordered and duplicated,
+
+    USDai locked in the home lockbox == OFT supply on the other chain + everything in flight,
+
+every holder's balance on both chains is what a model of the sends and deliveries says, and a duplicate
+delivery reverts at the endpoint and mints nothing.
+
+Every example starts from the same two snapshots (Ape's per-test isolation does not cover examples).
+`pytest --hypothesis-seed=N` replays an example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from web3.logs import DISCARD
+
+from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, Packet, TxFailed, address_to_bytes32
+from scripts._suite.omnichain import Omnichain, locked_and_supply
+from scripts._suite.relayer import Relayer
+
+UNIT = 10**18
+STEP = 10**12  # one shared-decimals unit
+FUNDING = 10_000 * UNIT
+STEPS = 12
+EXAMPLES = 10
+
+
+class OmnichainConservation(RuleBasedStateMachine):
+    omni: ClassVar[Omnichain]
+    users: ClassVar[tuple[str, ...]]
+    dvn: ClassVar[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.home, self.remote = self.omni.home, self.omni.remotes[0]
+        self.snapshots = (self.home.chain.snapshot(), self.remote.chain.snapshot())
+        self.relayer = Relayer(self.omni.stacks())
+        self.usdai = self.home.chain.contract("USDai", self.home.tokens["USDai"])
+        self.oft = self.remote.oapps["USDai"]
+        self.home_balance = {u: int(self.usdai.functions.balanceOf(u).call()) for u in self.users}
+        self.remote_balance = dict.fromkeys(self.users, 0)
+        self.locked, self.supply = locked_and_supply(self.omni, "USDai")
+        self.in_flight: dict[str, tuple[int, str, int]] = {}  # guid -> (dst eid, recipient, amount)
+        self.seen: list[Packet] = []  # packets read from the chains, in any state
+        self.delivered: list[Packet] = []
+
+    def teardown(self) -> None:
+        self.home.chain.revert(self.snapshots[0])
+        self.remote.chain.revert(self.snapshots[1])
+
+    # ---------------------------------------------------------------- sends
+
+    def _send(self, part: Any, sender: str, recipient: str, amount: int, dst_eid: int) -> int:
+        oapp = part.oapps["USDai"]
+        sent = amount - amount % STEP
+        param = (dst_eid, address_to_bytes32(recipient), amount, sent, b"", b"", b"")
+        fee = part.chain.call(oapp.functions.quoteSend(param, False))
+        receipt = part.chain.transact(oapp.functions.send(param, fee, sender), sender=sender, value=fee[0])
+        guid = oapp.events.OFTSent().process_receipt(receipt, errors=DISCARD)[0]["args"]["guid"]
+        self.in_flight["0x" + bytes(guid).hex()] = (dst_eid, recipient, sent)
+        return sent
+
+    @rule(s=st.integers(0, 1), r=st.integers(0, 1), units=st.integers(1, 2_000 * 10**6), dust=st.integers(0, STEP - 1))
+    def send_to_remote(self, s: int, r: int, units: int, dust: int) -> None:
+        sender, recipient = self.users[s], self.users[r]
+        amount = min(units * STEP + dust, self.home_balance[sender])
+        if amount < STEP:
+            return
+        sent = self._send(self.home, sender, recipient, amount, EID_ETHEREUM)
+        self.home_balance[sender] -= sent
+        self.locked += sent
+
+    @precondition(lambda self: any(self.remote_balance.values()))
+    @rule(s=st.integers(0, 1), r=st.integers(0, 1), fraction=st.integers(1, 100))
+    def send_home(self, s: int, r: int, fraction: int) -> None:
+        sender, recipient = self.users[s], self.users[r]
+        amount = self.remote_balance[sender] * fraction // 100
+        if amount < STEP:
+            return
+        sent = self._send(self.remote, sender, recipient, amount, EID_ARBITRUM)
+        self.remote_balance[sender] -= sent
+        self.supply -= sent
+
+    # ---------------------------------------------------------------- the relayer, out of order
+
+    @rule()
+    def read_packets(self) -> None:
+        self.seen += self.relayer.poll()
+
+    @precondition(lambda self: any(p.guid in self.in_flight for p in self.seen))
+    @rule(pick=st.integers(0, 10**6), verify_only=st.booleans())
+    def deliver_any(self, pick: int, verify_only: bool) -> None:
+        """Any packet read so far, in any order; sometimes only verified (a delayed delivery)."""
+        waiting = [p for p in self.seen if p.guid in self.in_flight]
+        packet = waiting[pick % len(waiting)]
+        if verify_only:
+            self.relayer.verify(packet)
+            return
+        outcome = self.relayer.deliver(packet)
+        assert outcome.outcome == "delivered", outcome
+        dst_eid, recipient, amount = self.in_flight.pop(packet.guid)
+        if dst_eid == EID_ETHEREUM:
+            self.remote_balance[recipient] += amount
+            self.supply += amount
+        else:
+            self.home_balance[recipient] += amount
+            self.locked -= amount
+        self.delivered.append(packet)
+
+    @precondition(lambda self: self.delivered)
+    @rule(pick=st.integers(0, 10**6))
+    def deliver_again(self, pick: int) -> None:
+        """A duplicate straight to the endpoint (a faulty or hostile executor): refused, nothing minted."""
+        packet = self.delivered[pick % len(self.delivered)]
+        part = self.omni.by_eid(packet.dst_eid)
+        fn = part.lz.endpoint.functions.lzReceive(packet.origin, packet.receiver, bytes.fromhex(packet.guid[2:]),
+                                                  packet.message, b"")
+        try:
+            part.chain.transact(fn, sender=self.dvn)
+        except TxFailed as exc:
+            assert exc.name == "LZ_PayloadHashNotFound", exc
+        else:
+            raise AssertionError(f"packet {packet.guid} was delivered twice")
+        assert self.relayer.deliver(packet).outcome == "already delivered"
+
+    # ---------------------------------------------------------------- what must always hold
+
+    @invariant()
+    def locked_covers_supply_and_in_flight(self) -> None:
+        locked, supply = locked_and_supply(self.omni, "USDai")
+        assert (locked, supply) == (self.locked, self.supply)
+        assert locked == supply + sum(amount for _, _, amount in self.in_flight.values())
+
+    @invariant()
+    def balances_match_the_model(self) -> None:
+        for user in self.users:
+            assert self.usdai.functions.balanceOf(user).call() == self.home_balance[user]
+            assert self.oft.functions.balanceOf(user).call() == self.remote_balance[user]
+
+
+def test_omnichain__random_sends_and_out_of_order_deliveries__locked_equals_supply_plus_in_flight(
+    omni: Omnichain, mint_usdai: Callable[..., int], alice: Any, bob: Any, dvn: Any
+) -> None:
+    for user in (alice, bob):
+        mint_usdai(user, FUNDING // 10**12)
+        omni.home.chain.transact(
+            omni.home.chain.contract("USDai", omni.home.tokens["USDai"]).functions.approve(
+                omni.home.oapps["USDai"].address, 2**256 - 1
+            ),
+            sender=user.address,
+        )
+    OmnichainConservation.omni = omni
+    OmnichainConservation.users = (alice.address, bob.address)
+    OmnichainConservation.dvn = dvn.address
+    profile = settings.default
+    steps, examples = profile.stateful_step_count, profile.max_examples
+    if steps == settings.get_profile("default").stateful_step_count:
+        steps, examples = STEPS, min(examples, EXAMPLES)
+    run_state_machine_as_test(OmnichainConservation, settings=settings(profile, stateful_step_count=steps, max_examples=examples))
