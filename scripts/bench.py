@@ -46,7 +46,7 @@ USD_AI = {
 }
 IMPLEMENTATIONS = [
     "USDai", "StakedUSDai", "StakedUSDaiModule", "RedemptionTicket", "QEVAuction", "CaliberReceipt", "FiLoRegistry", "LoanBook", "CreditPolicy",
-    "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter",
+    "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter", "OmniLockbox", "OmniToken",
 ]
 
 
@@ -415,6 +415,46 @@ def bench_campaign(seed_: int = 0, steps: int = 50, examples: int = 20) -> dict[
     return {"steps": count["steps"], "seconds": seconds, "rate": count["steps"] / seconds}
 
 
+def bench_omnichain(suite: Suite, holder: Any, governance: Any) -> list[tuple[str, str, int]]:
+    """USDai to a second anvil and back over LayerZero V2: each leg's send, the relayer's verify and commit
+    (the DVN's work, paid by it), and the delivery (the executor's, paid by it)."""
+    from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, address_to_bytes32, boot_anvil
+    from scripts._suite.omnichain import ChainOmni, deploy_omnichain
+    from scripts._suite.relayer import Relayer
+
+    deployer, pauser, blacklister, dvn = (accounts.test_accounts[i].address for i in (0, 2, 3, 11))
+    home = EvmChain("arbitrum", chain.provider.web3, EID_ARBITRUM)
+    remote = boot_anvil("ethereum", 1, EID_ETHEREUM)
+    rows: list[tuple[str, str, int]] = []
+    try:
+        omni = deploy_omnichain(
+            project, home, [remote], {"USDai": suite.usdai.address, "sUSDai": suite.vault.address}, deployer=deployer,
+            owner=governance.address, pauser=pauser, blacklister=blacklister, dvns={EID_ARBITRUM: dvn, EID_ETHEREUM: dvn},
+        )
+        relayer = Relayer(omni.stacks())
+        who = holder.address
+        usdai = home.contract("USDai", suite.usdai.address)
+        home.transact(usdai.functions.approve(omni.home.oapps["USDai"].address, 2**256 - 1), sender=who)
+
+        def leg(part: ChainOmni, dst: int, label: str) -> None:
+            oapp = part.oapps["USDai"]
+            param = (dst, address_to_bytes32(who), 100 * USDAI, 100 * USDAI, b"", b"", b"")
+            fee = part.chain.call(oapp.functions.quoteSend(param, False))
+            receipt = part.chain.transact(oapp.functions.send(param, fee, who), sender=who, value=fee[0])
+            rows.append((label, "send (holder)", int(receipt["gasUsed"])))
+            [delivery] = relayer.step()
+            for step, used in delivery.gas.items():
+                rows.append((label, f"{step} (relayer)", used))
+
+        for _ in range(2):  # the second round trip is the warm one reported
+            rows.clear()
+            leg(omni.home, EID_ETHEREUM, "USDai arbitrum -> ethereum (lockbox -> OFT)")
+            leg(omni.remotes[0], EID_ARBITRUM, "USDai ethereum -> arbitrum (OFT -> lockbox)")
+    finally:
+        remote.stop()
+    return rows
+
+
 def sizes() -> list[tuple[str, int]]:
     out = []
     for name in IMPLEMENTATIONS:
@@ -456,6 +496,8 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
     settle_rows = bench_qev_settlement(suite, users, keeper, counts)
     progress("points indexer: filling the chain with 100,000 USDai transfers, then indexing it")
     points = _points_on_a_fresh_chain()
+    progress("omnichain: USDai over LayerZero V2 to a second anvil and back")
+    omni_rows = bench_omnichain(suite, alice, governance)
     progress("system campaign: 20 examples of up to 50 steps, seed 0")
     fuzz = bench_campaign()
     progress("writing results")
@@ -529,6 +571,13 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
             ["revealed bids", "settle gas (all pages)", "settle gas / bid", "servicing gas / request (priority)"],
             [(f"{n:,}", f"{g:,}", f"{p:,}", f"{s_:,}") for n, g, p, s_ in settle_rows],
         ),
+        "",
+        "## Omnichain: USDai over LayerZero V2 (EndpointV2 and ULN302 from npm; a warm second round trip)",
+        "",
+        table(["leg", "call (payer)", "gas"], [(leg, call, f"{g:,}") for leg, call, g in omni_rows]),
+        "",
+        f"Round trip paid by the holder: {sum(g for _, c, g in omni_rows if c.startswith('send')):,} gas; by the "
+        f"relayer (DVN and executor): {sum(g for _, c, g in omni_rows if not c.startswith('send')):,}.",
         "",
         "## Allo points indexer (raw eth_getLogs in batches into SQLite; target >= 20,000 events per second)",
         "",

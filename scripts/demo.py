@@ -4,6 +4,7 @@ code and walks its lifecycle, printing balances, prices, queue states and the ga
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from ape import accounts, chain
@@ -130,6 +131,8 @@ def main() -> None:
     stack = demo_credit(suite, log, custodian, appraiser)
     demo_qev(suite, log, stack)
 
+    demo_omnichain(suite, alice, governance)
+
     section("Status (`ape run status`: the operator's view of the same chain)")
     click.echo(render_text(read_snapshot(manifest["contracts"])), nl=False)
 
@@ -138,6 +141,64 @@ def main() -> None:
 
     section("Allo points (`ape run points sync|show|export`: 5 per USDai-day held, 2 per USDai-day of sUSDai)")
     click.echo(leaderboard_text(manifest["contracts"], labels=actor_labels()), nl=False)
+
+
+def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
+    """USDai to a second chain and back over LayerZero V2, the relayer polling as DVN and executor."""
+    from ape import project
+
+    from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, address_to_bytes32, boot_anvil
+    from scripts._suite.omnichain import ChainOmni, deploy_omnichain, locked_and_supply, verify_omnichain
+    from scripts._suite.relayer import Delivery, Relayer
+
+    section("Omnichain: USDai to Ethereum and back over LayerZero V2 (a second anvil, chain id 1)")
+    deployer, pauser, blacklister, dvn = (accounts.test_accounts[i].address for i in (0, 2, 3, 11))
+    holder = alice.address
+    home = EvmChain("arbitrum", chain.provider.web3, EID_ARBITRUM)
+    remote = boot_anvil("ethereum", 1, EID_ETHEREUM)
+    try:
+        omni = deploy_omnichain(
+            project, home, [remote], {"USDai": suite.usdai.address, "sUSDai": suite.vault.address},
+            deployer=deployer, owner=governance.address, pauser=pauser,
+            blacklister=blacklister, dvns={EID_ARBITRUM: dvn, EID_ETHEREUM: dvn},
+        )
+        problems = verify_omnichain(omni)
+        click.echo(
+            f"EndpointV2 and ULN302 from LayerZero's npm artifacts on both chains; lockboxes for USDai and sUSDai "
+            f"on chain {home.chain_id}, OFTs on chain {remote.chain_id}; rate limit "
+            f"{usd(omni.params.outbound_limit)} per {omni.params.window // 3600} h each way; cross-chain verify: "
+            + ("ok (peers, enforced options, limits, roles)" if not problems else "; ".join(problems))
+        )
+        relayer = Relayer(omni.stacks())
+        gas_rows: list[tuple[str, ...]] = []
+
+        def send(part: ChainOmni, amount: int, dst: int, label: str) -> None:
+            oapp, c = part.oapps["USDai"], part.chain
+            if part.home:
+                c.transact(c.contract("USDai", suite.usdai.address).functions.approve(oapp.address, amount), sender=holder)
+            param = (dst, address_to_bytes32(holder), amount, amount, b"", b"", b"")
+            fee = c.call(oapp.functions.quoteSend(param, False))
+            receipt = c.transact(oapp.functions.send(param, fee, holder), sender=holder, value=fee[0])
+            gas_rows.append((label, "send", f"{receipt['gasUsed']:,}"))
+
+        def record(d: Delivery) -> None:
+            for step, gas in d.gas.items():
+                gas_rows.append((f"  relayer {d.route}", step, f"{gas:,}"))
+
+        oft = omni.remotes[0].oapps["USDai"]
+        send(omni.home, 1_000 * USDAI, EID_ETHEREUM, "alice: 1,000 USDai arbitrum -> ethereum")
+        relayer.run(until=lambda: oft.functions.balanceOf(holder).call() == 1_000 * USDAI, on_delivery=record)
+        send(omni.remotes[0], 400 * USDAI, EID_ARBITRUM, "alice: 400 USDai ethereum -> arbitrum")
+        relayer.run(until=lambda: locked_and_supply(omni, "USDai")[0] == 600 * USDAI, on_delivery=record)
+        click.echo(table(["step", "call", "gas"], gas_rows))
+        locked, supply = locked_and_supply(omni, "USDai")
+        click.echo(
+            f"alice: {usd(suite.usdai.balanceOf(holder))} USDai on arbitrum, "
+            f"{usd(oft.functions.balanceOf(holder).call())} on ethereum; locked in the lockbox {usd(locked)}, "
+            f"OFT supply {usd(supply)} (locked == supply + in flight: {locked == supply})"
+        )
+    finally:
+        remote.stop()
 
 
 def actor_labels() -> dict[str, str]:
