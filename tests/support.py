@@ -186,7 +186,8 @@ def run_seeded(machine: Any, first_seed: int, steps: int, examples: int, reached
     machine's own warps) and an explicit seed (derandomize's seed depends on what else pytest collected),
     so that a pass walks the same paths on any machine, at any hour and in any selection of tests. A pass
     after which `reached()` is false (it missed a path the invariants are about) is followed by one with
-    the next seed."""
+    the next seed, up to four passes. (The start state still depends on the session: in one full CI
+    rehearsal the FiLo machine's first two seeds never reached a liquidation, alone they did.)"""
     from ape import chain
     from hypothesis import seed, settings
     from hypothesis.stateful import run_state_machine_as_test
@@ -194,7 +195,7 @@ def run_seeded(machine: Any, first_seed: int, steps: int, examples: int, reached
     provider = chain.provider
     provider.make_request("anvil_setBlockTimestampInterval", [1])
     try:
-        for attempt in range(2):
+        for attempt in range(4):
             run_state_machine_as_test(
                 seed(first_seed + attempt)(machine),
                 settings=settings(
