@@ -4,8 +4,14 @@ pragma solidity 0.8.28;
 /// @title IOmniGuard
 /// @notice The guards every omnichain endpoint of the suite shares (the lockboxes on the home chain, the
 ///         OFTs elsewhere): a rate limit per remote chain and direction, and a pause.
-///         A rate limit drains linearly: `limit` units may move within any `window` seconds. A remote
-///         chain without a limit moves nothing (fail closed): the deploy sets one for every peer.
+///         A rate limit is a bucket of `limit` units that refills at `limit` per `window` seconds: at most
+///         `limit` moves at once, and at most about twice `limit` within any one window (a full bucket
+///         emptied, then refilled over the window). Size it for that. A remote chain without a limit moves
+///         nothing (fail closed): the deploy sets one for every peer.
+///         Ownership is LayerZero's (OAppCore is `Ownable`, one step): the owner also holds the endpoint
+///         delegation (libraries, DVNs), which does not follow `transferOwnership`. Governance moves both
+///         in one batch (`transferOwnership` and `setDelegate`) and never renounces (nothing could then
+///         unpause); `verify_omnichain` names a delegate that is not the owner.
 ///         Refused inbound messages are not lost: the endpoint keeps them verified and anyone may
 ///         deliver them again once the cause is gone (the limit drained, the pause lifted, the
 ///         recipient no longer blacklisted).
@@ -16,7 +22,7 @@ interface IOmniGuard {
     struct RateLimit {
         uint96 limit; // units (the token's local decimals) that may move per window
         uint32 window; // seconds
-        uint96 inFlight; // units counted at `updatedAt`; drains by `limit` per `window`
+        uint96 inFlight; // units counted at `updatedAt`; drains by `limit` per `window` (the bucket refills)
         uint32 updatedAt;
     }
 
@@ -26,6 +32,8 @@ interface IOmniGuard {
     error RateLimitExceeded(uint32 eid, bool outbound, uint256 amount, uint256 available);
     /// @notice Thrown when `pause` is called by neither the pauser nor the owner.
     error CallerNotPauser(address caller);
+    /// @notice Thrown when a send would move nothing (its whole amount is dust under the shared decimals).
+    error SendAmountZero(uint256 amountLD);
     /// @notice Thrown when a setter's argument is outside its bounds.
     error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
 
@@ -46,7 +54,8 @@ interface IOmniGuard {
     /// @notice Names the account that may pause (besides the owner). Owner only.
     function setPauser(address pauser) external;
 
-    /// @notice Stops sends and deliveries (refused deliveries stay at the endpoint). Pauser or owner.
+    /// @notice Stops sends and deliveries (refused deliveries stay at the endpoint); on an OFT it also stops
+    ///         transfers. Pauser or owner.
     function pause() external;
 
     /// @notice Lifts the pause. Owner only.

@@ -418,9 +418,8 @@ def bench_campaign(seed_: int = 0, steps: int = 50, examples: int = 20) -> dict[
 def bench_omnichain(suite: Suite, holder: Any, governance: Any) -> list[tuple[str, str, int]]:
     """USDai to a second anvil and back over LayerZero V2: each leg's send, the relayer's verify and commit
     (the DVN's work, paid by it), and the delivery (the executor's, paid by it)."""
-    from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, address_to_bytes32, boot_anvil
-    from scripts._suite.omnichain import ChainOmni, deploy_omnichain
-    from scripts._suite.relayer import Relayer
+    from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, boot_anvil
+    from scripts._suite.omnichain import ChainOmni, deploy_omnichain, send_tokens
 
     deployer, pauser, blacklister, dvn = (accounts.test_accounts[i].address for i in (0, 2, 3, 11))
     home = EvmChain("arbitrum", chain.provider.web3, EID_ARBITRUM)
@@ -431,16 +430,10 @@ def bench_omnichain(suite: Suite, holder: Any, governance: Any) -> list[tuple[st
             project, home, [remote], {"USDai": suite.usdai.address, "sUSDai": suite.vault.address}, deployer=deployer,
             owner=governance.address, pauser=pauser, blacklister=blacklister, dvns={EID_ARBITRUM: dvn, EID_ETHEREUM: dvn},
         )
-        relayer = Relayer(omni.stacks())
-        who = holder.address
-        usdai = home.contract("USDai", suite.usdai.address)
-        home.transact(usdai.functions.approve(omni.home.oapps["USDai"].address, 2**256 - 1), sender=who)
+        relayer = omni.relayer()
 
         def leg(part: ChainOmni, dst: int, label: str) -> None:
-            oapp = part.oapps["USDai"]
-            param = (dst, address_to_bytes32(who), 100 * USDAI, 100 * USDAI, b"", b"", b"")
-            fee = part.chain.call(oapp.functions.quoteSend(param, False))
-            receipt = part.chain.transact(oapp.functions.send(param, fee, who), sender=who, value=fee[0])
+            receipt = send_tokens(part, "USDai", holder.address, 100 * USDAI, dst)
             rows.append((label, "send (holder)", int(receipt["gasUsed"])))
             [delivery] = relayer.step()
             for step, used in delivery.gas.items():

@@ -147,9 +147,15 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
     """USDai to a second chain and back over LayerZero V2, the relayer polling as DVN and executor."""
     from ape import project
 
-    from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, address_to_bytes32, boot_anvil
-    from scripts._suite.omnichain import ChainOmni, deploy_omnichain, locked_and_supply, verify_omnichain
-    from scripts._suite.relayer import Delivery, Relayer
+    from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, boot_anvil
+    from scripts._suite.omnichain import (
+        ChainOmni,
+        deploy_omnichain,
+        locked_and_supply,
+        send_tokens,
+        verify_omnichain,
+    )
+    from scripts._suite.relayer import Delivery
 
     section("Omnichain: USDai to Ethereum and back over LayerZero V2 (a second anvil, chain id 1)")
     deployer, pauser, blacklister, dvn = (accounts.test_accounts[i].address for i in (0, 2, 3, 11))
@@ -169,16 +175,11 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
             f"{usd(omni.params.outbound_limit)} per {omni.params.window // 3600} h each way; cross-chain verify: "
             + ("ok (peers, enforced options, limits, roles)" if not problems else "; ".join(problems))
         )
-        relayer = Relayer(omni.stacks())
+        relayer = omni.relayer()
         gas_rows: list[tuple[str, ...]] = []
 
         def send(part: ChainOmni, amount: int, dst: int, label: str) -> None:
-            oapp, c = part.oapps["USDai"], part.chain
-            if part.home:
-                c.transact(c.contract("USDai", suite.usdai.address).functions.approve(oapp.address, amount), sender=holder)
-            param = (dst, address_to_bytes32(holder), amount, amount, b"", b"", b"")
-            fee = c.call(oapp.functions.quoteSend(param, False))
-            receipt = c.transact(oapp.functions.send(param, fee, holder), sender=holder, value=fee[0])
+            receipt = send_tokens(part, "USDai", holder, amount, dst)
             gas_rows.append((label, "send", f"{receipt['gasUsed']:,}"))
 
         def record(d: Delivery) -> None:

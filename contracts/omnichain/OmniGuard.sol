@@ -100,9 +100,11 @@ abstract contract OmniGuard is IOmniGuard, OwnableUpgradeable, PausableUpgradeab
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev Called by the token's `_debit`: a send counts what leaves this chain, dust removed.
-    function _countOutbound(uint32 dstEid, uint256 amount) internal whenNotPaused {
-        _guard().outbound[dstEid].consume(amount, dstEid, true);
+    /// @dev Called by the token's `_debit`: a send counts what leaves this chain, dust removed. One that moves
+    ///      nothing (all dust) is refused, so a route closed with a limit of 0 carries no message at all.
+    function _countOutbound(uint32 dstEid, uint256 amountLD, uint256 amountSentLD) internal whenNotPaused {
+        if (amountSentLD == 0) revert SendAmountZero(amountLD);
+        _guard().outbound[dstEid].consume(amountSentLD, dstEid, true);
     }
 
     /// @dev Called by the token's `_credit`: a refusal reverts the delivery, which the endpoint keeps.

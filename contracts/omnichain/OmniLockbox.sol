@@ -33,7 +33,7 @@ contract OmniLockbox is OFTAdapterUpgradeable, OmniGuard {
         returns (uint256 amountSentLD, uint256 amountReceivedLD)
     {
         (amountSentLD, amountReceivedLD) = super._debit(from, amountLD, minAmountLD, dstEid);
-        _countOutbound(dstEid, amountSentLD);
+        _countOutbound(dstEid, amountLD, amountSentLD);
     }
 
     function _credit(address to, uint256 amountLD, uint32 srcEid) internal override returns (uint256) {

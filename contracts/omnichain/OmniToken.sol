@@ -85,7 +85,7 @@ contract OmniToken is IOmniToken, OFTUpgradeable, OmniGuard {
         returns (uint256 amountSentLD, uint256 amountReceivedLD)
     {
         (amountSentLD, amountReceivedLD) = super._debit(from, amountLD, minAmountLD, dstEid);
-        _countOutbound(dstEid, amountSentLD);
+        _countOutbound(dstEid, amountLD, amountSentLD);
     }
 
     function _credit(address to, uint256 amountLD, uint32 srcEid) internal override returns (uint256) {

@@ -57,7 +57,8 @@ def lz_receive_option(gas: int, value: int = 0) -> bytes:
 
 
 def lz_receive_gas(options: bytes) -> int:
-    """The largest `lzReceive` gas in type-3 options (0 when there is none)."""
+    """The `lzReceive` gas type-3 options ask for: the sum of every lzReceive option, as LayerZero's executor
+    counts it (a send's options are the enforced ones followed by the sender's extra ones)."""
     if options[:2] != (3).to_bytes(2, "big"):
         return 0
     gas, i = 0, 2
@@ -65,7 +66,7 @@ def lz_receive_gas(options: bytes) -> int:
         worker, size = options[i], int.from_bytes(options[i + 1 : i + 3], "big")
         option = options[i + 3 : i + 3 + size]
         if worker == 1 and option[:1] == b"\x01":
-            gas = max(gas, int.from_bytes(option[1:17], "big"))
+            gas += int.from_bytes(option[1:17], "big")
         i += 3 + size
     return gas
 
@@ -213,6 +214,11 @@ class EvmChain:
     def rpc(self, method: str, *params: Any) -> Any:
         return self.w3.provider.make_request(method, list(params))["result"]  # type: ignore[arg-type]
 
+    def warp(self, seconds: int) -> None:
+        """Mines a block `seconds` after the latest one (works with a frozen clock as well)."""
+        self.rpc("evm_setNextBlockTimestamp", int(self.w3.eth.get_block("latest")["timestamp"]) + seconds)
+        self.rpc("evm_mine")
+
     def snapshot(self) -> str:
         return str(self.rpc("evm_snapshot"))
 
@@ -277,6 +283,7 @@ class LzStack:
     worker: Contract
     dvn: str
     owner: str
+    deployed_at: int  # the endpoint's block: where a fresh relayer starts reading
 
     def contracts(self) -> dict[str, str]:
         return {
@@ -292,6 +299,7 @@ def deploy_layerzero(chain: EvmChain, *, owner: str, dvn: str, worker_bytecode: 
     for name in ARTIFACTS:
         chain.abis[name] = artifact(name)["abi"]
     endpoint = chain.deploy("EndpointV2", artifact("EndpointV2")["bytecode"], chain.eid, owner, sender=owner)
+    deployed_at = int(chain.w3.eth.block_number)  # no packet can be older than its endpoint
     send_lib = chain.deploy(
         "SendUln302", artifact("SendUln302")["bytecode"], endpoint.address, TREASURY_GAS_LIMIT,
         TREASURY_GAS_FOR_FEE_CAP, sender=owner,
@@ -300,7 +308,7 @@ def deploy_layerzero(chain: EvmChain, *, owner: str, dvn: str, worker_bytecode: 
     worker = chain.deploy("LocalLzWorker", worker_bytecode, sender=owner)
     for lib in (send_lib, receive_lib):
         chain.transact(endpoint.functions.registerLibrary(lib.address), sender=owner)
-    return LzStack(chain, endpoint, send_lib, receive_lib, worker, Web3.to_checksum_address(dvn), owner)
+    return LzStack(chain, endpoint, send_lib, receive_lib, worker, Web3.to_checksum_address(dvn), owner, deployed_at)
 
 
 def connect(a: LzStack, b: LzStack) -> None:

@@ -29,6 +29,7 @@ from scripts._suite.layerzero import (
     lz_receive_gas,
     lz_receive_option,
 )
+from scripts._suite.relayer import Relayer, Route
 
 TOKENS = ("USDai", "sUSDai")
 SHARED_DECIMALS = 6
@@ -76,27 +77,6 @@ class ChainOmni:
     def eid(self) -> int:
         return self.chain.eid
 
-    def manifest(self, owner: str, pauser: str, blacklister: str | None, params: OmniParams) -> dict[str, Any]:
-        contracts = dict(self.lz.contracts())
-        for token, oapp in self.oapps.items():
-            role = "Lockbox" if self.home else "OFT"
-            contracts[f"{token}{role}"] = oapp.address
-            contracts[f"{token}{role}Implementation"] = self.implementations[token]
-        return {
-            "chainId": self.chain.chain_id,
-            "eid": self.eid,
-            "home": self.home,
-            "contracts": contracts,
-            "tokens": self.tokens,
-            "roles": {"owner": owner, "pauser": pauser, **({"blacklister": blacklister} if blacklister else {})},
-            "params": {
-                "outboundLimit": str(params.outbound_limit),
-                "inboundLimit": str(params.inbound_limit),
-                "window": params.window,
-                "lzReceiveGas": params.lz_receive_gas,
-            },
-        }
-
 
 @dataclass
 class Omnichain:
@@ -114,17 +94,60 @@ class Omnichain:
     def by_eid(self, eid: int) -> ChainOmni:
         return next(c for c in self.chains if c.eid == eid)
 
+    def peers_of(self, here: ChainOmni) -> list[ChainOmni]:
+        """The chains `here` is wired to: every other chain from home, home from any other chain."""
+        return self.remotes if here.home else [self.home]
+
     def stacks(self) -> dict[int, LzStack]:
         return {c.eid: c.lz for c in self.chains}
 
+    def routes(self) -> list[Route]:
+        """Every (source eid, sender, destination eid, receiver) path between peers, both ways."""
+        return [
+            (here.eid, "0x" + address_to_bytes32(here.oapps[token].address).hex(), there.eid, there.oapps[token].address)
+            for here in self.chains for there in self.peers_of(here) for token in TOKENS
+        ]
+
+    def relayer(self, state_path: Path | None = None) -> Relayer:
+        """The local relayer for these chains and their routes; with no state yet it reads from the block the
+        LayerZero stacks were deployed in, so no packet sent before it started is missed."""
+        return Relayer(self.stacks(), self.routes(), state_path,
+                       start_blocks={c.eid: c.lz.deployed_at for c in self.chains})
+
+    def manifest(self, part: ChainOmni) -> dict[str, Any]:
+        """One chain's manifest: its LayerZero contracts, its lockboxes or OFTs (proxy and implementation),
+        the tokens holders hold there, its peers, the roles and the parameters."""
+        contracts = dict(part.lz.contracts())
+        kind = "Lockbox" if part.home else "OFT"
+        for token, oapp in part.oapps.items():
+            contracts[f"{token}{kind}"] = oapp.address
+            contracts[f"{token}{kind}Implementation"] = part.implementations[token]
+        roles = {"owner": self.owner, "pauser": self.pauser}
+        if not part.home:
+            roles["blacklister"] = self.blacklister
+        return {
+            "chainId": part.chain.chain_id,
+            "eid": part.eid,
+            "home": part.home,
+            "contracts": contracts,
+            "tokens": part.tokens,
+            "peers": {str(o.eid): o.chain.name for o in self.peers_of(part)},
+            "roles": roles,
+            "params": {
+                "outboundLimit": str(self.params.outbound_limit),
+                "inboundLimit": str(self.params.inbound_limit),
+                "window": self.params.window,
+                "lzReceiveGas": self.params.lz_receive_gas,
+            },
+        }
+
     def write_manifests(self, folder: Path, stem: str) -> list[Path]:
+        """`<stem>.<chain name>.omnichain.json` for every chain."""
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
-        for c in self.chains:
-            path = folder / f"{stem}.{c.chain.name}.omnichain.json"
-            data = c.manifest(self.owner, self.pauser, None if c.home else self.blacklister, self.params)
-            data["peers"] = {str(o.eid): o.chain.name for o in self.chains if o is not c}
-            path.write_text(json.dumps(data, indent=2) + "\n")
+        for part in self.chains:
+            path = folder / f"{stem}.{part.chain.name}.omnichain.json"
+            path.write_text(json.dumps(self.manifest(part), indent=2) + "\n")
             paths.append(path)
         return paths
 
@@ -193,9 +216,7 @@ def deploy_omnichain(
 
     omni = Omnichain(home_part, remote_parts, params, Web3.to_checksum_address(owner), pauser, blacklister)
     for here in omni.chains:
-        for there in omni.chains:
-            if there is here or (not here.home and not there.home):
-                continue  # remote chains talk to the home chain only
+        for there in omni.peers_of(here):
             for token in TOKENS:
                 _wire(here, there, token, params, deployer)
     if Web3.to_checksum_address(deployer) != omni.owner:
@@ -219,6 +240,29 @@ def _wire(here: ChainOmni, there: ChainOmni, token: str, params: OmniParams, sen
     )
 
 
+# ---------------------------------------------------------------- a holder's send
+
+
+def send_tokens(
+    part: ChainOmni, token: str, sender: str, amount: int, dst_eid: int, *, recipient: str | None = None,
+    min_amount: int | None = None,
+) -> Any:
+    """`sender` sends `amount` of `token` from `part`'s chain to `recipient` (default: itself) on `dst_eid`,
+    paying the quoted fee; at home the lockbox is approved first if it must be. The minimum received
+    defaults to the amount less its shared-decimals dust. Returns the receipt; a refusal raises `TxFailed`
+    with the decoded error (from the quote or the send), before anything is sent."""
+    oapp, chain = part.oapps[token], part.chain
+    if part.home:
+        erc20 = chain.contract("USDai", part.tokens[token])
+        if erc20.functions.allowance(sender, oapp.address).call() < amount:
+            chain.transact(erc20.functions.approve(oapp.address, amount), sender=sender)
+    dust = amount % 10 ** (18 - SHARED_DECIMALS)
+    param = (dst_eid, address_to_bytes32(recipient or sender), amount, amount - dust if min_amount is None else min_amount,
+             b"", b"", b"")
+    fee = chain.call(oapp.functions.quoteSend(param, False))
+    return chain.transact(oapp.functions.send(param, fee, sender), sender=sender, value=fee[0])
+
+
 # ---------------------------------------------------------------- verification across chains
 
 
@@ -229,44 +273,40 @@ def verify_omnichain(omni: Omnichain) -> list[str]:
     for here in omni.chains:
         for token, oapp in here.oapps.items():
             where = f"{here.chain.name} {token}"
-            if oapp.functions.owner().call() != omni.owner:
-                problems.append(f"{where}: owner is {oapp.functions.owner().call()}, not {omni.owner}")
-            if oapp.functions.pauser().call() != omni.pauser:
-                problems.append(f"{where}: pauser is {oapp.functions.pauser().call()}")
-            if not here.home and oapp.functions.blacklister().call() != omni.blacklister:
-                problems.append(f"{where}: blacklister is {oapp.functions.blacklister().call()}")
+            roles = {
+                "owner": (oapp.functions.owner().call(), omni.owner),
+                "endpoint delegate": (here.lz.endpoint.functions.delegates(oapp.address).call(), omni.owner),
+                "pauser": (oapp.functions.pauser().call(), omni.pauser),
+            }
+            if here.home:
+                roles["locked token"] = (oapp.functions.token().call(), Web3.to_checksum_address(here.tokens[token]))
+            else:
+                roles["blacklister"] = (oapp.functions.blacklister().call(), omni.blacklister)
+            problems += [f"{where}: {role} is {got}, not {want}" for role, (got, want) in roles.items() if got != want]
             if oapp.functions.sharedDecimals().call() != SHARED_DECIMALS:
                 problems.append(f"{where}: shared decimals are not {SHARED_DECIMALS}")
-            for there in omni.chains:
-                if there is here or (not here.home and not there.home):
-                    continue
+            for there in omni.peers_of(here):
                 route = f"{where} -> {there.chain.name}"
-                expected_peer = address_to_bytes32(there.oapps[token].address)
-                if bytes(oapp.functions.peers(there.eid).call()) != expected_peer:
+                peer = there.oapps[token]
+                if bytes(oapp.functions.peers(there.eid).call()) != address_to_bytes32(peer.address):
                     problems.append(f"{route}: peer is not {there.chain.name}'s {token}")
                 for msg_type in (SEND, SEND_AND_CALL):
-                    options = bytes(oapp.functions.enforcedOptions(there.eid, msg_type).call())
-                    if lz_receive_gas(options) != p.lz_receive_gas:
-                        problems.append(f"{route}: enforced lzReceive gas is {lz_receive_gas(options)} (type {msg_type})")
+                    gas = lz_receive_gas(bytes(oapp.functions.enforcedOptions(there.eid, msg_type).call()))
+                    if gas != p.lz_receive_gas:
+                        problems.append(f"{route}: enforced lzReceive gas is {gas} (type {msg_type})")
+                limits = {outbound: oapp.functions.rateLimit(there.eid, outbound).call()[:2] for outbound in (True, False)}
                 for outbound, limit in ((True, p.outbound_limit), (False, p.inbound_limit)):
-                    stored = oapp.functions.rateLimit(there.eid, outbound).call()
-                    if (stored[0], stored[1]) != (limit, p.window):
+                    stored, window = limits[outbound]
+                    if (stored, window) != (limit, p.window):
                         direction = "outbound" if outbound else "inbound"
-                        problems.append(f"{route}: {direction} limit is {stored[0]} per {stored[1]} s, not {limit} per {p.window} s")
-            for there in omni.chains:
-                if there is here or (not here.home and not there.home):
-                    continue
-                inbound = oapp.functions.rateLimit(there.eid, False).call()[0]
-                peer_outbound = there.oapps[token].functions.rateLimit(here.eid, True).call()[0]
+                        problems.append(f"{route}: {direction} limit is {stored} per {window} s, not {limit} per {p.window} s")
+                inbound = limits[False][0]
+                peer_outbound = peer.functions.rateLimit(here.eid, True).call()[0]
                 if inbound < peer_outbound:
                     problems.append(
-                        f"{where} -> {there.chain.name}: inbound limit {inbound} is under {there.chain.name}'s outbound "
-                        f"limit {peer_outbound}: a message that fits there could never be delivered here"
+                        f"{route}: inbound limit {inbound} is under {there.chain.name}'s outbound limit {peer_outbound}: "
+                        "a message that fits there could never be delivered here"
                     )
-        if here.home:
-            for token, oapp in here.oapps.items():
-                if oapp.functions.token().call() != Web3.to_checksum_address(here.tokens[token]):
-                    problems.append(f"{here.chain.name} {token}: lockbox locks {oapp.functions.token().call()}")
     return problems
 
 

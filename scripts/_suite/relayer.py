@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from web3 import Web3
 
 from scripts._suite.layerzero import CONFIRMATIONS, LzStack, Packet, TxFailed, lz_receive_gas
 
@@ -36,27 +38,41 @@ class Delivery:
 
     guid: str
     route: str
-    outcome: str  # "delivered", "already delivered", "verified", "refused"
+    outcome: str  # "delivered", "already delivered" or "refused" (held at the endpoint, still pending)
     error: str = ""  # the decoded refusal, one line
     error_name: str | None = None
     error_args: tuple[Any, ...] = ()
     gas: dict[str, int] = field(default_factory=dict)
 
 
-def _path(packet: Packet) -> tuple[int, str, int, str]:
-    return (packet.src_eid, packet.sender, packet.dst_eid, packet.receiver)
+Route = tuple[int, str, int, str]  # (source eid, sender as bytes32 hex, destination eid, receiver address)
+
+
+def _path(packet: Packet) -> Route:
+    return (packet.src_eid, packet.sender.lower(), packet.dst_eid, packet.receiver)
 
 
 class Relayer:
     """Moves packets between `stacks` (one per chain, keyed by endpoint id)."""
 
-    def __init__(self, stacks: Mapping[int, LzStack], state_path: Path | None = None, *, start_blocks: Mapping[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        stacks: Mapping[int, LzStack],
+        routes: Collection[Route],
+        state_path: Path | None = None,
+        *,
+        start_blocks: Mapping[int, int] | None = None,
+    ) -> None:
+        """`routes` are the (source eid, sender as bytes32 hex, destination eid, receiver) paths it serves:
+        every other packet on the endpoints is someone else's and is never touched (a stranger's packet to
+        a receiver that does not know its sender could never be committed and would block the queue).
+        Without a state file it reads from `start_blocks` (default: the next block)."""
         self.stacks = dict(stacks)
+        self.routes = {(src, sender.lower(), dst, Web3.to_checksum_address(receiver)) for src, sender, dst, receiver in routes}
         self.state_path = state_path
         self.next_block: dict[int, int] = {}
         self.pending: dict[str, Packet] = {}
         self.delivered: set[str] = set()
-        self.refusals: dict[str, str] = {}
         if state_path is not None and state_path.is_file():
             self._load(json.loads(state_path.read_text()))
         for eid, stack in self.stacks.items():
@@ -85,8 +101,9 @@ class Relayer:
     # ---------------------------------------------------------------- reading
 
     def poll(self) -> list[Packet]:
-        """New `PacketSent` packets on every chain, to a destination this relayer serves."""
+        """New `PacketSent` packets on every chain, on a route this relayer serves."""
         found: list[Packet] = []
+        moved = False
         for eid, stack in self.stacks.items():
             head = int(stack.chain.w3.eth.block_number)
             start = self.next_block[eid]
@@ -94,11 +111,13 @@ class Relayer:
                 continue
             for log in stack.endpoint.events.PacketSent().get_logs(from_block=start, to_block=head):
                 packet = Packet.decode(bytes(log["args"]["encodedPayload"]), bytes(log["args"]["options"]))
-                if packet.dst_eid in self.stacks and packet.guid not in self.delivered and packet.guid not in self.pending:
+                if _path(packet) in self.routes and packet.guid not in self.delivered and packet.guid not in self.pending:
                     self.pending[packet.guid] = packet
                     found.append(packet)
             self.next_block[eid] = head + 1
-            self.save()
+            moved = True
+        if moved:
+            self.save()  # the packets found and the blocks read, together
         return found
 
     # ---------------------------------------------------------------- checks at the destination
@@ -106,27 +125,24 @@ class Relayer:
     def _destination(self, packet: Packet) -> LzStack:
         return self.stacks[packet.dst_eid]
 
-    def inbound_hash(self, packet: Packet) -> bytes:
+    def status(self, packet: Packet) -> str:
+        """What the destination endpoint holds for the packet: "delivered" (its payload hash cleared and
+        the lazy nonce at or past it), "committed" (its payload hash stored) or "open"."""
         dst = self._destination(packet)
-        return bytes(dst.endpoint.functions.inboundPayloadHash(
-            packet.receiver, packet.src_eid, bytes.fromhex(packet.sender[2:]), packet.nonce
-        ).call())
-
-    def is_delivered(self, packet: Packet) -> bool:
-        """The endpoint cleared it: no payload hash kept and the lazy nonce at or past it."""
-        dst = self._destination(packet)
-        lazy = dst.endpoint.functions.lazyInboundNonce(packet.receiver, packet.src_eid, bytes.fromhex(packet.sender[2:])).call()
-        return self.inbound_hash(packet) == EMPTY and packet.nonce <= lazy
-
-    def is_committed(self, packet: Packet) -> bool:
-        return self.inbound_hash(packet) == packet.payload_hash
+        sender = bytes.fromhex(packet.sender[2:])
+        stored = bytes(dst.endpoint.functions.inboundPayloadHash(packet.receiver, packet.src_eid, sender, packet.nonce).call())
+        if stored == packet.payload_hash:
+            return "committed"
+        if stored == EMPTY and packet.nonce <= dst.endpoint.functions.lazyInboundNonce(packet.receiver, packet.src_eid, sender).call():
+            return "delivered"
+        return "open"
 
     # ---------------------------------------------------------------- the two jobs
 
     def verify(self, packet: Packet) -> dict[str, int]:
         """As the required DVN, then anyone's `commitVerification`. Skipped when already committed or
         delivered."""
-        if self.is_committed(packet) or self.is_delivered(packet):
+        if self.status(packet) != "open":
             return {}
         dst = self._destination(packet)
         chain = dst.chain
@@ -139,7 +155,7 @@ class Relayer:
     def deliver(self, packet: Packet) -> Delivery:
         """Verifies if needed and delivers; a refusal (the OApp reverts) leaves the packet pending."""
         route = f"{packet.src_eid}->{packet.dst_eid}"
-        if packet.guid in self.delivered or self.is_delivered(packet):
+        if packet.guid in self.delivered or self.status(packet) == "delivered":
             self._done(packet)
             return Delivery(packet.guid, route, "already delivered")
         # The endpoint delivers out of order only past verified nonces: every earlier packet of the same
@@ -150,12 +166,13 @@ class Relayer:
         gas = self.verify(packet)
         dst = self._destination(packet)
         fn = dst.endpoint.functions.lzReceive(packet.origin, packet.receiver, bytes.fromhex(packet.guid[2:]), packet.message, b"")
-        limit = lz_receive_gas(packet.options) + DELIVERY_OVERHEAD_GAS
+        # The sender's options set the gas (LayerZero's executor adds the enforced and the extra ones up);
+        # never more than a block holds, or the node refuses the transaction outright.
+        block_gas = int(dst.chain.w3.eth.get_block("latest")["gasLimit"])
+        limit = min(lz_receive_gas(packet.options) + DELIVERY_OVERHEAD_GAS, block_gas)
         try:
             receipt = dst.chain.transact(fn, sender=dst.dvn, gas=limit, what="lzReceive")
         except TxFailed as exc:
-            self.refusals[packet.guid] = str(exc)
-            self.save()
             return Delivery(packet.guid, route, "refused", str(exc), exc.name, tuple(exc.args_), gas)
         gas["lzReceive"] = int(receipt["gasUsed"])
         self._done(packet)
@@ -163,7 +180,6 @@ class Relayer:
 
     def _done(self, packet: Packet) -> None:
         self.pending.pop(packet.guid, None)
-        self.refusals.pop(packet.guid, None)
         self.delivered.add(packet.guid)
         self.save()
 
@@ -173,7 +189,14 @@ class Relayer:
         """One pass: read new packets, then deliver every pending one (oldest nonce first per route)."""
         self.poll()
         order = sorted(self.pending.values(), key=lambda p: (p.src_eid, p.dst_eid, p.nonce))
-        return [self.deliver(p) for p in order]
+        deliveries = []
+        for packet in order:
+            try:
+                deliveries.append(self.deliver(packet))
+            except Exception as exc:  # noqa: BLE001 - one packet's failure (a node error) never stops the others
+                route = f"{packet.src_eid}->{packet.dst_eid}"
+                deliveries.append(Delivery(packet.guid, route, "refused", f"{type(exc).__name__}: {exc}"))
+        return deliveries
 
     def run(self, *, until: Callable[[], bool], interval: float = 0.2, timeout: float = 60.0,
             on_delivery: Callable[[Delivery], None] | None = None) -> None:

@@ -22,13 +22,10 @@ from scripts._suite.layerzero import (
     EID_ETHEREUM,
     EvmChain,
     TxFailed,
-    address_to_bytes32,
     boot_anvil,
 )
-from scripts._suite.omnichain import Omnichain, deploy_omnichain
+from scripts._suite.omnichain import Omnichain, deploy_omnichain, send_tokens
 from scripts._suite.relayer import Relayer
-
-UNIT = 10**18
 
 
 @pytest.fixture(scope="session")
@@ -61,34 +58,34 @@ def omni(suite: Suite, home_chain: EvmChain, remote_chain: EvmChain, deployer: A
 
 
 @pytest.fixture(autouse=True)
-def _remote_isolation(omni: Omnichain, remote_chain: EvmChain) -> Iterator[None]:
+def _remote_isolation(omni: Omnichain, remote_chain: EvmChain, home_chain: EvmChain) -> Iterator[None]:
+    """The remote chain reverted after each test, and time frozen on both chains while it runs: a rate
+    limit drains by the second, so exact amounts need blocks that do not follow the wall clock. Time
+    moves only through `EvmChain.warp`."""
     snapshot = remote_chain.snapshot()
+    for chain in (home_chain, remote_chain):
+        chain.rpc("anvil_setBlockTimestampInterval", 0)
     yield
+    for chain in (home_chain, remote_chain):
+        chain.rpc("anvil_removeBlockTimestampInterval")
     remote_chain.revert(snapshot)
 
 
 @pytest.fixture
 def relayer(omni: Omnichain, tmp_path: Path) -> Relayer:
     """A relayer that starts at the current blocks and keeps its state in a file."""
-    return Relayer(omni.stacks(), tmp_path / "relayer.json")
+    return omni.relayer(tmp_path / "relayer.json")
 
 
 @pytest.fixture(scope="session")
 def bridge(omni: Omnichain) -> Callable[..., Any]:
-    """`bridge(token, sender, amount, to_eid, recipient=None, min_amount=None)`: approves (home) and sends;
-    returns the receipt. Raises `TxFailed` with the decoded error when the send is refused."""
+    """`bridge(token, sender, amount, to_eid, recipient=None, min_amount=None)`: `send_tokens` from the other
+    side of `to_eid`, with Ape accounts."""
 
     def _bridge(token: str, sender: Any, amount: int, to_eid: int, recipient: Any = None, min_amount: int | None = None) -> Any:
         src = omni.home if to_eid != omni.home.eid else omni.by_eid(EID_ETHEREUM)
-        oapp, chain = src.oapps[token], src.chain
-        if src.home:
-            erc20 = chain.contract("USDai", src.tokens[token])
-            chain.transact(erc20.functions.approve(oapp.address, amount), sender=sender.address)
-        to = address_to_bytes32((recipient or sender).address)
-        dust = amount % 10**12
-        param = (to_eid, to, amount, amount - dust if min_amount is None else min_amount, b"", b"", b"")
-        fee = chain.call(oapp.functions.quoteSend(param, False))
-        return chain.transact(oapp.functions.send(param, fee, sender.address), sender=sender.address, value=fee[0])
+        return send_tokens(src, token, sender.address, amount, to_eid, recipient=recipient and recipient.address,
+                           min_amount=min_amount)
 
     return _bridge
 

@@ -5,10 +5,12 @@ moved or lost."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain
+from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM
 from scripts._suite.omnichain import Omnichain, OmniParams, locked_and_supply, verify_omnichain
 from scripts._suite.relayer import Relayer
 
@@ -20,11 +22,6 @@ def _balance(omni: Omnichain, eid: int, token: str, account: Any) -> int:
     part = omni.by_eid(eid)
     erc20 = part.chain.contract("USDai", part.tokens[token])
     return int(erc20.functions.balanceOf(account.address).call())
-
-
-def _warp(chain: EvmChain, seconds: int) -> None:
-    chain.rpc("evm_increaseTime", seconds)
-    chain.rpc("evm_mine")
 
 
 def test_deploy__wiring_matches_the_parameters_on_both_chains(omni: Omnichain, governance: Any) -> None:
@@ -39,6 +36,22 @@ def test_deploy__wiring_matches_the_parameters_on_both_chains(omni: Omnichain, g
             assert oapp.functions.owner().call() == governance.address
             # the endpoint delegate (who may change the OApp's LayerZero config) is governance too
             assert part.lz.endpoint.functions.delegates(oapp.address).call() == governance.address
+
+
+def test_manifests__one_per_chain__addresses_peers_roles_params(omni: Omnichain, governance: Any, tmp_path: Path) -> None:
+    home_path, remote_path = omni.write_manifests(tmp_path, "local")
+    assert (home_path.name, remote_path.name) == ("local.arbitrum.omnichain.json", "local.ethereum.omnichain.json")
+    home, remote = json.loads(home_path.read_text()), json.loads(remote_path.read_text())
+    assert (home["chainId"], home["eid"], home["home"]) == (42161, EID_ARBITRUM, True)
+    assert (remote["chainId"], remote["eid"], remote["home"]) == (1, EID_ETHEREUM, False)
+    assert home["peers"] == {str(EID_ETHEREUM): "ethereum"} and remote["peers"] == {str(EID_ARBITRUM): "arbitrum"}
+    for token in ("USDai", "sUSDai"):
+        assert home["contracts"][f"{token}Lockbox"] == omni.home.oapps[token].address
+        assert remote["contracts"][f"{token}OFT"] == remote["tokens"][token] == omni.remotes[0].oapps[token].address
+    assert home["contracts"]["lzEndpoint"] == omni.home.lz.endpoint.address
+    assert remote["roles"]["owner"] == home["roles"]["owner"] == governance.address
+    assert "blacklister" in remote["roles"] and "blacklister" not in home["roles"]
+    assert home["params"]["outboundLimit"] == str(omni.params.outbound_limit)
 
 
 def test_verify__names_a_loosened_limit_and_a_changed_peer(omni: Omnichain, governance: Any) -> None:
@@ -133,7 +146,7 @@ def test_outbound_limit__send_refused_with_the_room_left__nothing_debited(
     assert _balance(omni, EID_ARBITRUM, "USDai", alice) == 1_400 * UNIT
     assert locked_and_supply(omni, "USDai") == (600 * UNIT, 0)
     # Half a window later half the limit has drained.
-    _warp(omni.home.chain, 1800)
+    omni.home.chain.warp(1800)
     assert box.functions.availableToMove(EID_ETHEREUM, True).call() == 900 * UNIT
     bridge("USDai", alice, 500 * UNIT, EID_ETHEREUM)
 
@@ -154,9 +167,9 @@ def test_inbound_limit__delivery_held_at_the_endpoint_then_delivered(
     assert (second.error_name, second.error_args) == ("RateLimitExceeded", (EID_ARBITRUM, False, 200 * UNIT, 100 * UNIT))
     # Held: verified at the endpoint, nothing minted, the tokens still locked at home.
     packet = next(iter(relayer.pending.values()))
-    assert relayer.is_committed(packet)
+    assert relayer.status(packet) == "committed"
     assert locked_and_supply(omni, "USDai") == (400 * UNIT, 200 * UNIT)
-    _warp(remote.chain, 1200)  # a third of the window drains 100 more
+    remote.chain.warp(1200)  # a third of the window drains 100 more
     [delivery] = relayer.step()
     assert delivery.outcome == "delivered"
     assert locked_and_supply(omni, "USDai") == (400 * UNIT, 400 * UNIT)

@@ -26,9 +26,8 @@ from hypothesis.stateful import (
 )
 from web3.logs import DISCARD
 
-from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, Packet, TxFailed, address_to_bytes32
-from scripts._suite.omnichain import Omnichain, locked_and_supply
-from scripts._suite.relayer import Relayer
+from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, Packet, TxFailed
+from scripts._suite.omnichain import Omnichain, locked_and_supply, send_tokens
 
 UNIT = 10**18
 STEP = 10**12  # one shared-decimals unit
@@ -46,7 +45,7 @@ class OmnichainConservation(RuleBasedStateMachine):
         super().__init__()
         self.home, self.remote = self.omni.home, self.omni.remotes[0]
         self.snapshots = (self.home.chain.snapshot(), self.remote.chain.snapshot())
-        self.relayer = Relayer(self.omni.stacks())
+        self.relayer = self.omni.relayer()
         self.usdai = self.home.chain.contract("USDai", self.home.tokens["USDai"])
         self.oft = self.remote.oapps["USDai"]
         self.home_balance = {u: int(self.usdai.functions.balanceOf(u).call()) for u in self.users}
@@ -63,12 +62,9 @@ class OmnichainConservation(RuleBasedStateMachine):
     # ---------------------------------------------------------------- sends
 
     def _send(self, part: Any, sender: str, recipient: str, amount: int, dst_eid: int) -> int:
-        oapp = part.oapps["USDai"]
+        receipt = send_tokens(part, "USDai", sender, amount, dst_eid, recipient=recipient)
         sent = amount - amount % STEP
-        param = (dst_eid, address_to_bytes32(recipient), amount, sent, b"", b"", b"")
-        fee = part.chain.call(oapp.functions.quoteSend(param, False))
-        receipt = part.chain.transact(oapp.functions.send(param, fee, sender), sender=sender, value=fee[0])
-        guid = oapp.events.OFTSent().process_receipt(receipt, errors=DISCARD)[0]["args"]["guid"]
+        guid = part.oapps["USDai"].events.OFTSent().process_receipt(receipt, errors=DISCARD)[0]["args"]["guid"]
         self.in_flight["0x" + bytes(guid).hex()] = (dst_eid, recipient, sent)
         return sent
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from scripts._suite.layerzero import EID_ETHEREUM
 from scripts._suite.omnichain import Omnichain, locked_and_supply
-from scripts._suite.relayer import Relayer
 
 UNIT = 10**18
 
@@ -20,7 +19,7 @@ def test_stopped_mid_flight_then_restarted__every_packet_delivered_once(
     omni: Omnichain, bridge: Callable[..., Any], mint_usdai: Callable[..., int], alice: Any, tmp_path: Path
 ) -> None:
     state = tmp_path / "relayer.json"
-    first = Relayer(omni.stacks(), state)
+    first = omni.relayer(state)
     mint_usdai(alice, 700 * 10**6)
     for amount in (100, 200, 300):
         bridge("USDai", alice, amount * UNIT, EID_ETHEREUM)
@@ -34,7 +33,7 @@ def test_stopped_mid_flight_then_restarted__every_packet_delivered_once(
     assert sorted(saved["pending"]) == sorted(p.guid for p in packets[1:])
     bridge("USDai", alice, 100 * UNIT, EID_ETHEREUM)  # more traffic while it is down
 
-    second = Relayer(omni.stacks(), state)
+    second = omni.relayer(state)
     outcomes = second.step()
     assert [d.outcome for d in outcomes] == ["delivered", "delivered", "delivered"]
     assert not second.pending
@@ -49,7 +48,7 @@ def test_stopped_after_delivering_before_saving__not_delivered_again(
     """The worst moment to stop: the delivery is mined but the state file still says pending. The restarted
     relayer reads the endpoint (payload hash cleared, lazy nonce past it) and records it as delivered."""
     state = tmp_path / "relayer.json"
-    relayer = Relayer(omni.stacks(), state)
+    relayer = omni.relayer(state)
     mint_usdai(alice, 100 * 10**6)
     bridge("USDai", alice, 100 * UNIT, EID_ETHEREUM)
     relayer.poll()
@@ -58,7 +57,7 @@ def test_stopped_after_delivering_before_saving__not_delivered_again(
     assert [d.outcome for d in relayer.step()] == ["delivered"]
     shutil.copy(before_delivery, state)  # as if it died before writing
 
-    restarted = Relayer(omni.stacks(), state)
+    restarted = omni.relayer(state)
     assert [d.outcome for d in restarted.step()] == ["already delivered"]
     assert not restarted.pending
     assert omni.remotes[0].oapps["USDai"].functions.balanceOf(alice.address).call() == 100 * UNIT
@@ -68,10 +67,10 @@ def test_stopped_before_reading__packets_sent_meanwhile_are_found(
     omni: Omnichain, bridge: Callable[..., Any], mint_usdai: Callable[..., int], alice: Any, tmp_path: Path
 ) -> None:
     state = tmp_path / "relayer.json"
-    Relayer(omni.stacks(), state).save()  # started, read nothing, stopped
+    omni.relayer(state).save()  # started, read nothing, stopped
     mint_usdai(alice, 50 * 10**6)
     bridge("USDai", alice, 20 * UNIT, EID_ETHEREUM)
     bridge("USDai", alice, 30 * UNIT, EID_ETHEREUM)
-    restarted = Relayer(omni.stacks(), state)
+    restarted = omni.relayer(state)
     assert [d.outcome for d in restarted.step()] == ["delivered", "delivered"]
     assert locked_and_supply(omni, "USDai") == (50 * UNIT, 50 * UNIT)
