@@ -196,7 +196,7 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
         click.echo(
             f"alice: {usd(suite.usdai.balanceOf(holder))} USDai on arbitrum, "
             f"{usd(oft.functions.balanceOf(holder).call())} on ethereum; locked in the lockbox {usd(locked)}, "
-            f"OFT supply {usd(supply)} (locked == supply + in flight: {locked == supply})"
+            f"OFT supply {usd(supply)} (all delivered, so locked == supply: {locked == supply})"
         )
     finally:
         remote.stop()

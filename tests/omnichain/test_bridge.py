@@ -303,3 +303,93 @@ def test_params__out_of_range_refused_before_any_transaction() -> None:
             assert message in str(exc)
         else:
             raise AssertionError(f"{bad} passed")
+
+
+def test_send_of_dust_only__refused__nothing_moves(
+    omni: Omnichain, bridge: Callable[..., Any], refused: Any, mint_usdai: Callable[..., int], alice: Any
+) -> None:
+    """Under one shared-decimals step nothing would arrive: refused, not a message carrying 0 (which would
+    also pass a route closed with a limit of 0)."""
+    mint_usdai(alice, 1 * 10**6)
+    with refused("SendAmountZero", DUST - 1):
+        bridge("USDai", alice, DUST - 1, EID_ETHEREUM, min_amount=0)
+    assert locked_and_supply(omni, "USDai") == (0, 0)
+
+
+def test_lockbox_paused__release_at_home_held_until_unpaused(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], alice: Any,
+    pauser: Any, governance: Any,
+) -> None:
+    mint_usdai(alice, 100 * 10**6)
+    bridge("USDai", alice, 100 * UNIT, EID_ETHEREUM)
+    relayer.step()
+    box = omni.home.oapps["USDai"]
+    omni.home.chain.transact(box.functions.pause(), sender=pauser.address)
+    bridge("USDai", alice, 30 * UNIT, EID_ARBITRUM)
+    [delivery] = relayer.step()
+    assert (delivery.outcome, delivery.error_name) == ("refused", "EnforcedPause")
+    assert locked_and_supply(omni, "USDai") == (100 * UNIT, 70 * UNIT)
+    omni.home.chain.transact(box.functions.unpause(), sender=governance.address)
+    assert [d.outcome for d in relayer.step()] == ["delivered"]
+    assert locked_and_supply(omni, "USDai") == (70 * UNIT, 70 * UNIT)
+
+
+def test_blacklisted_operator__cannot_spend_an_allowance(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], refused: Any, mint_usdai: Callable[..., int],
+    alice: Any, bob: Any, carol: Any, blacklister: Any,
+) -> None:
+    mint_usdai(alice, 10 * 10**6)
+    bridge("USDai", alice, 10 * UNIT, EID_ETHEREUM)
+    relayer.step()
+    remote = omni.remotes[0]
+    oft = remote.oapps["USDai"]
+    remote.chain.transact(oft.functions.approve(bob.address, UNIT), sender=alice.address)
+    remote.chain.transact(oft.functions.setBlacklisted(bob.address, True), sender=blacklister.address)
+    with refused("AccountBlacklisted", bob.address):
+        remote.chain.transact(oft.functions.transferFrom(alice.address, carol.address, UNIT), sender=bob.address)
+
+
+def test_governance_setters__owner_only__initializers_locked(
+    omni: Omnichain, refused: Any, alice: Any, governance: Any
+) -> None:
+    remote = omni.remotes[0]
+    oft, box = remote.oapps["USDai"], omni.home.oapps["USDai"]
+    for chain, call in (
+        (remote.chain, oft.functions.setPeer(EID_ARBITRUM, bytes(32))),
+        (remote.chain, oft.functions.setPauser(alice.address)),
+        (remote.chain, oft.functions.setBlacklister(alice.address)),
+        (remote.chain, oft.functions.setDelegate(alice.address)),
+        (omni.home.chain, box.functions.setEnforcedOptions([])),
+        (omni.home.chain, box.functions.transferOwnership(alice.address)),
+    ):
+        with refused("OwnableUnauthorizedAccount", alice.address):
+            chain.transact(call, sender=alice.address)
+    with refused("InvalidInitialization"):
+        remote.chain.transact(oft.functions.initialize("x", "x", alice.address, alice.address, alice.address),
+                              sender=alice.address)
+    implementation = remote.chain.contract("OmniToken", remote.implementations["USDai"])
+    with refused("InvalidInitialization"):
+        remote.chain.transact(implementation.functions.initialize("x", "x", alice.address, alice.address, alice.address),
+                              sender=alice.address)
+
+
+def test_rate_limit_reset__keeps_what_is_in_flight__a_lower_limit_closes_the_route(
+    omni: Omnichain, bridge: Callable[..., Any], refused: Any, mint_usdai: Callable[..., int], alice: Any,
+    governance: Any,
+) -> None:
+    box, chain = omni.home.oapps["USDai"], omni.home.chain
+    chain.transact(box.functions.setRateLimits(EID_ETHEREUM, 1_000 * UNIT, 3600, 1_000 * UNIT, 3600), sender=governance.address)
+    mint_usdai(alice, 1_000 * 10**6)
+    bridge("USDai", alice, 600 * UNIT, EID_ETHEREUM)
+    chain.warp(1800)  # 500 drained: 100 still counted
+    chain.transact(box.functions.setRateLimits(EID_ETHEREUM, 200 * UNIT, 7200, 1_000 * UNIT, 3600), sender=governance.address)
+    limit, window, in_flight, _ = box.functions.rateLimit(EID_ETHEREUM, True).call()
+    assert (limit, window, in_flight) == (200 * UNIT, 7200, 100 * UNIT)
+    assert box.functions.availableToMove(EID_ETHEREUM, True).call() == 100 * UNIT
+    # A limit under what is in flight: nothing moves until it drains (at the new pace: 50 an hour at 200/2 h).
+    chain.transact(box.functions.setRateLimits(EID_ETHEREUM, 50 * UNIT, 3600, 1_000 * UNIT, 3600), sender=governance.address)
+    with refused("RateLimitExceeded", EID_ETHEREUM, True, UNIT, 0):
+        bridge("USDai", alice, UNIT, EID_ETHEREUM)
+    chain.warp(3600)  # 50 drained: 50 in flight, room 0; another half hour: room 25
+    chain.warp(1800)
+    assert box.functions.availableToMove(EID_ETHEREUM, True).call() == 25 * UNIT

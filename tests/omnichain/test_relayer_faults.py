@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scripts._suite.layerzero import EID_ETHEREUM
+from scripts._suite.layerzero import EID_ETHEREUM, Packet, address_to_bytes32, lz_receive_option
 from scripts._suite.omnichain import Omnichain, locked_and_supply
 
 UNIT = 10**18
@@ -36,6 +36,8 @@ def test_stopped_mid_flight_then_restarted__every_packet_delivered_once(
     second = omni.relayer(state)
     outcomes = second.step()
     assert [d.outcome for d in outcomes] == ["delivered", "delivered", "delivered"]
+    assert "verify" not in outcomes[0].gas  # packet 2 was committed before the stop: not verified again
+    assert {"verify", "commit", "lzReceive"} <= set(outcomes[1].gas)
     assert not second.pending
     remote = omni.remotes[0]
     assert remote.oapps["USDai"].functions.balanceOf(alice.address).call() == 700 * UNIT
@@ -74,3 +76,31 @@ def test_stopped_before_reading__packets_sent_meanwhile_are_found(
     restarted = omni.relayer(state)
     assert [d.outcome for d in restarted.step()] == ["delivered", "delivered"]
     assert locked_and_supply(omni, "USDai") == (50 * UNIT, 50 * UNIT)
+
+
+def test_a_strangers_packet__ignored__the_queue_keeps_moving(
+    omni: Omnichain, bridge: Callable[..., Any], mint_usdai: Callable[..., int], alice: Any, carol: Any,
+    tmp_path: Path, refused: Any,
+) -> None:
+    """Anyone may call `EndpointV2.send`. A packet from an account that is not the lockbox's peer, aimed at
+    the remote OFT, can never be committed (the OFT refuses the path). The relayer used to pick up every
+    `PacketSent`, crash on it in every pass and deliver nothing more; it now serves its own routes only."""
+    relayer = omni.relayer(tmp_path / "relayer.json")
+    home, remote = omni.home, omni.remotes[0]
+    oft = remote.oapps["USDai"]
+    stranger = (EID_ETHEREUM, address_to_bytes32(oft.address), b"\x00" * 40, lz_receive_option(100_000), False)
+    home.chain.transact(home.lz.endpoint.functions.send(stranger, carol.address), sender=carol.address)
+    mint_usdai(alice, 10 * 10**6)
+    bridge("USDai", alice, 10 * UNIT, EID_ETHEREUM)
+    [delivery] = relayer.step()
+    assert delivery.outcome == "delivered" and not relayer.pending
+    assert oft.functions.balanceOf(alice.address).call() == 10 * UNIT
+    # What the old relayer hit: the path cannot be initialised, so the packet cannot even be committed.
+    logs = home.lz.endpoint.events.PacketSent().get_logs(from_block=home.lz.deployed_at)
+    foreign = next(p for p in (Packet.decode(bytes(log["args"]["encodedPayload"])) for log in logs)
+                   if p.sender == "0x" + address_to_bytes32(carol.address).hex())
+    remote.chain.transact(remote.lz.receive_lib.functions.verify(foreign.header, foreign.payload_hash, 1),
+                          sender=remote.lz.dvn)
+    with refused("LZ_PathNotInitializable"):
+        remote.chain.transact(remote.lz.receive_lib.functions.commitVerification(foreign.header, foreign.payload_hash),
+                              sender=remote.lz.dvn)
