@@ -3,8 +3,9 @@ both ways, with deliveries delayed (verified only), reordered and duplicated,
 
     USDai locked in the home lockbox == OFT supply on the other chain + everything in flight,
 
-every holder's balance on both chains is what a model of the sends and deliveries says, and a duplicate
-delivery reverts at the endpoint and mints nothing.
+every holder's balance on both chains is what a model of the sends and deliveries says, a duplicate
+delivery reverts at the endpoint and mints nothing, and the refusals the model predicts (a send over the
+outbound limit governance moves at random, a send of dust only) happen exactly, moving nothing.
 
 Every example starts from the same two snapshots (Ape's per-test isolation does not cover examples).
 `pytest --hypothesis-seed=N` replays an example.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -34,12 +35,14 @@ STEP = 10**12  # one shared-decimals unit
 FUNDING = 10_000 * UNIT
 STEPS = 12
 EXAMPLES = 10
+REFUSALS: dict[str, int] = {}  # what the run refused, by error (printed)
 
 
 class OmnichainConservation(RuleBasedStateMachine):
     omni: ClassVar[Omnichain]
     users: ClassVar[tuple[str, ...]]
     dvn: ClassVar[str]
+    owner: ClassVar[str]
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,6 +57,10 @@ class OmnichainConservation(RuleBasedStateMachine):
         self.in_flight: dict[str, tuple[int, str, int]] = {}  # guid -> (dst eid, recipient, amount)
         self.seen: list[Packet] = []  # packets read from the chains, in any state
         self.delivered: list[Packet] = []
+        # The home lockbox's outbound limit to the remote, modelled: time is frozen in these tests (nothing
+        # drains), so the room is the limit less everything sent since the example began.
+        self.outbound_limit = self.omni.params.outbound_limit
+        self.counted = 0
 
     def teardown(self) -> None:
         self.home.chain.revert(self.snapshots[0])
@@ -68,15 +75,47 @@ class OmnichainConservation(RuleBasedStateMachine):
         self.in_flight["0x" + bytes(guid).hex()] = (dst_eid, recipient, sent)
         return sent
 
-    @rule(s=st.integers(0, 1), r=st.integers(0, 1), units=st.integers(1, 2_000 * 10**6), dust=st.integers(0, STEP - 1))
+    @rule(s=st.integers(0, 1), r=st.integers(0, 1), units=st.integers(0, 2_000 * 10**6), dust=st.integers(0, STEP - 1))
     def send_to_remote(self, s: int, r: int, units: int, dust: int) -> None:
+        """Any amount the sender holds, dust-only ones included; over the limit's room it is refused."""
         sender, recipient = self.users[s], self.users[r]
         amount = min(units * STEP + dust, self.home_balance[sender])
-        if amount < STEP:
+        if amount == 0:
             return
-        sent = self._send(self.home, sender, recipient, amount, EID_ETHEREUM)
+        sent = amount - amount % STEP
+        room = max(0, self.outbound_limit - self.counted)
+        refusal = ("SendAmountZero", (amount,)) if sent == 0 else (
+            ("RateLimitExceeded", (EID_ETHEREUM, True, sent, room)) if sent > room else None
+        )
+        if refusal is not None:
+            try:
+                self._send(self.home, sender, recipient, amount, EID_ETHEREUM)
+            except TxFailed as exc:
+                assert (exc.name, tuple(exc.args_)) == refusal, exc
+                event(f"refused: {exc.name}")
+                REFUSALS[exc.name] = REFUSALS.get(exc.name, 0) + 1
+            else:
+                raise AssertionError(f"a send of {amount} went through; expected {refusal}")
+            return
+        self._send(self.home, sender, recipient, amount, EID_ETHEREUM)
         self.home_balance[sender] -= sent
         self.locked += sent
+        self.counted += sent
+
+    @rule(s=st.integers(0, 1), dust=st.integers(1, STEP - 1))
+    def send_dust_only(self, s: int, dust: int) -> None:
+        self.send_to_remote(s, s, 0, dust)
+
+    @rule(units=st.integers(0, 200))
+    def set_outbound_limit(self, units: int) -> None:
+        """Governance tightens or loosens the route (what is in flight stays counted)."""
+        self.outbound_limit = units * UNIT
+        box = self.home.oapps["USDai"]
+        p = self.omni.params
+        self.home.chain.transact(
+            box.functions.setRateLimits(EID_ETHEREUM, self.outbound_limit, p.window, p.inbound_limit, p.window),
+            sender=self.owner,
+        )
 
     @precondition(lambda self: any(self.remote_balance.values()))
     @rule(s=st.integers(0, 1), r=st.integers(0, 1), fraction=st.integers(1, 100))
@@ -147,7 +186,7 @@ class OmnichainConservation(RuleBasedStateMachine):
 
 
 def test_omnichain__random_sends_and_out_of_order_deliveries__locked_equals_supply_plus_in_flight(
-    omni: Omnichain, mint_usdai: Callable[..., int], alice: Any, bob: Any, dvn: Any
+    omni: Omnichain, mint_usdai: Callable[..., int], alice: Any, bob: Any, dvn: Any, governance: Any
 ) -> None:
     for user in (alice, bob):
         mint_usdai(user, FUNDING // 10**12)
@@ -157,11 +196,16 @@ def test_omnichain__random_sends_and_out_of_order_deliveries__locked_equals_supp
             ),
             sender=user.address,
         )
+    REFUSALS.clear()
     OmnichainConservation.omni = omni
     OmnichainConservation.users = (alice.address, bob.address)
     OmnichainConservation.dvn = dvn.address
+    OmnichainConservation.owner = governance.address
     profile = settings.default
     steps, examples = profile.stateful_step_count, profile.max_examples
     if steps == settings.get_profile("default").stateful_step_count:
         steps, examples = STEPS, min(examples, EXAMPLES)
     run_state_machine_as_test(OmnichainConservation, settings=settings(profile, stateful_step_count=steps, max_examples=examples))
+    print("refusals:", REFUSALS)
+    # The run must reach the refusals the machine predicts, not only the happy path.
+    assert REFUSALS.get("RateLimitExceeded") and REFUSALS.get("SendAmountZero"), REFUSALS
