@@ -251,13 +251,17 @@ def send_tokens(
     paying the quoted fee; at home the lockbox is approved first if it must be. The minimum received
     defaults to the amount less its shared-decimals dust. Returns the receipt; a refusal raises `TxFailed`
     with the decoded error (from the quote or the send), before anything is sent."""
+    to = recipient or sender
+    if int(to, 16) == 0:
+        # The contracts accept it (LayerZero's OFT does) but it could never be released at home.
+        raise ValueError("refusing to send to the zero address: it could never be released")
     oapp, chain = part.oapps[token], part.chain
     if part.home:
         erc20 = chain.contract("USDai", part.tokens[token])
         if erc20.functions.allowance(sender, oapp.address).call() < amount:
             chain.transact(erc20.functions.approve(oapp.address, amount), sender=sender)
     dust = amount % 10 ** (18 - SHARED_DECIMALS)
-    param = (dst_eid, address_to_bytes32(recipient or sender), amount, amount - dust if min_amount is None else min_amount,
+    param = (dst_eid, address_to_bytes32(to), amount, amount - dust if min_amount is None else min_amount,
              b"", b"", b"")
     fee = chain.call(oapp.functions.quoteSend(param, False))
     return chain.transact(oapp.functions.send(param, fee, sender), sender=sender, value=fee[0])
