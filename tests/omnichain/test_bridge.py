@@ -10,8 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM
-from scripts._suite.omnichain import Omnichain, OmniParams, locked_and_supply, verify_omnichain
+from scripts._suite.omnichain import Omnichain, OmniParams, locked_and_supply, send_tokens, verify_omnichain
 from scripts._suite.relayer import Relayer
 
 UNIT = 10**18
@@ -393,3 +395,10 @@ def test_rate_limit_reset__keeps_what_is_in_flight__a_lower_limit_closes_the_rou
     chain.warp(3600)  # 50 drained: 50 in flight, room 0; another half hour: room 25
     chain.warp(1800)
     assert box.functions.availableToMove(EID_ETHEREUM, True).call() == 25 * UNIT
+
+
+def test_send_tokens__zero_address_refused_before_any_transaction(omni: Omnichain, alice: Any) -> None:
+    before = omni.home.chain.w3.eth.get_transaction_count(alice.address)
+    with pytest.raises(ValueError, match="zero address"):
+        send_tokens(omni.home, "USDai", alice.address, UNIT, EID_ETHEREUM, recipient="0x" + "00" * 20)
+    assert omni.home.chain.w3.eth.get_transaction_count(alice.address) == before
