@@ -46,7 +46,7 @@ USD_AI = {
 }
 IMPLEMENTATIONS = [
     "USDai", "StakedUSDai", "StakedUSDaiModule", "RedemptionTicket", "QEVAuction", "CaliberReceipt", "FiLoRegistry", "LoanBook", "CreditPolicy",
-    "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter", "OmniLockbox", "OmniToken",
+    "LocalWrappedM", "LocalSwapVenue", "LocalSwapAdapter", "OmniLockbox", "OmniToken", "OmniComposer",
 ]
 
 
@@ -419,7 +419,7 @@ def bench_omnichain(suite: Suite, holder: Any, governance: Any) -> list[tuple[st
     """USDai to a second anvil and back over LayerZero V2: each leg's send, the relayer's verify and commit
     (the DVN's work, paid by it), and the delivery (the executor's, paid by it)."""
     from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, boot_anvil
-    from scripts._suite.omnichain import ChainOmni, deploy_omnichain, send_tokens
+    from scripts._suite.omnichain import ChainOmni, deploy_omnichain, send_tokens, stake_from
 
     deployer, pauser, blacklister, dvn = (accounts.test_accounts[i].address for i in (0, 2, 3, 11))
     home = EvmChain("arbitrum", chain.provider.web3, EID_ARBITRUM)
@@ -443,6 +443,16 @@ def bench_omnichain(suite: Suite, holder: Any, governance: Any) -> list[tuple[st
             rows.clear()
             leg(omni.home, EID_ETHEREUM, "USDai arbitrum -> ethereum (lockbox -> OFT)")
             leg(omni.remotes[0], EID_ARBITRUM, "USDai ethereum -> arbitrum (OFT -> lockbox)")
+        # Stake from ethereum through the composer (USDai home, sUSDai back): the holder's one send, then
+        # the relayer's deliveries, the compose and the shares' way back.
+        send_tokens(omni.home, "USDai", holder.address, 100 * USDAI, EID_ETHEREUM)
+        relayer.step()
+        receipt = stake_from(omni, omni.remotes[0], holder.address, 100 * USDAI)
+        label = "stake from ethereum (composer: USDai home, sUSDai back)"
+        rows.append((label, "send (holder)", int(receipt["gasUsed"])))
+        for delivery in relayer.step() + relayer.step():
+            for step, used in delivery.gas.items():
+                rows.append((label, f"{step} (relayer, {delivery.route})", used))
     finally:
         remote.stop()
     return rows
@@ -569,8 +579,9 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
         "",
         table(["leg", "call (payer)", "gas"], [(leg, call, f"{g:,}") for leg, call, g in omni_rows]),
         "",
-        f"Round trip paid by the holder: {sum(g for _, c, g in omni_rows if c.startswith('send')):,} gas; by the "
-        f"relayer (DVN and executor): {sum(g for _, c, g in omni_rows if not c.startswith('send')):,}.",
+        f"Round trip paid by the holder: {sum(g for leg, c, g in omni_rows if c.startswith('send') and 'stake' not in leg):,} "
+        f"gas; by the relayer (DVN and executor): "
+        f"{sum(g for leg, c, g in omni_rows if not c.startswith('send') and 'stake' not in leg):,}.",
         "",
         "## Allo points indexer (raw eth_getLogs in batches into SQLite; target >= 20,000 events per second)",
         "",

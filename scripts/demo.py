@@ -153,11 +153,12 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
         deploy_omnichain,
         locked_and_supply,
         send_tokens,
+        stake_from,
         verify_omnichain,
     )
     from scripts._suite.relayer import Delivery
 
-    section("Omnichain: USDai to Ethereum and back over LayerZero V2 (a second anvil, chain id 1)")
+    section("Omnichain: USDai to Ethereum and back, and staking from Ethereum, over LayerZero V2 (a second anvil, chain id 1)")
     deployer, pauser, blacklister, dvn = (accounts.test_accounts[i].address for i in (0, 2, 3, 11))
     holder = alice.address
     home = EvmChain("arbitrum", chain.provider.web3, EID_ARBITRUM)
@@ -191,12 +192,23 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
         relayer.run(until=lambda: oft.functions.balanceOf(holder).call() == 1_000 * USDAI, on_delivery=record)
         send(omni.remotes[0], 400 * USDAI, EID_ARBITRUM, "alice: 400 USDai ethereum -> arbitrum")
         relayer.run(until=lambda: locked_and_supply(omni, "USDai")[0] == 600 * USDAI, on_delivery=record)
+        # Stake from ethereum: USDai home to the composer, deposited in sUSDai, the shares sent back.
+        staked_oft = omni.remotes[0].oapps["sUSDai"]
+        home_shares = suite.vault.balanceOf(holder)
+        receipt = stake_from(omni, omni.remotes[0], holder, 200 * USDAI)
+        gas_rows.append(("alice: stakes 200 USDai from ethereum (composer)", "send", f"{receipt['gasUsed']:,}"))
+        relayer.run(until=lambda: staked_oft.functions.balanceOf(holder).call() > 0, on_delivery=record)
         click.echo(table(["step", "call", "gas"], gas_rows))
         locked, supply = locked_and_supply(omni, "USDai")
+        s_locked, s_supply = locked_and_supply(omni, "sUSDai")
         click.echo(
             f"alice: {usd(suite.usdai.balanceOf(holder))} USDai on arbitrum, "
-            f"{usd(oft.functions.balanceOf(holder).call())} on ethereum; locked in the lockbox {usd(locked)}, "
-            f"OFT supply {usd(supply)} (all delivered, so locked == supply: {locked == supply})"
+            f"{usd(oft.functions.balanceOf(holder).call())} USDai and "
+            f"{usd(staked_oft.functions.balanceOf(holder).call())} sUSDai on ethereum "
+            f"(and {fmt_units(suite.vault.balanceOf(holder) - home_shares, 18, 18)} sUSDai of dust under the shared "
+            "decimals to her address at home)\n"
+            f"lockboxes: USDai {usd(locked)} locked for an OFT supply of {usd(supply)}, sUSDai {usd(s_locked)} for "
+            f"{usd(s_supply)} (all delivered, so locked == supply: {locked == supply and s_locked == s_supply})"
         )
     finally:
         remote.stop()

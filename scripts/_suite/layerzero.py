@@ -49,26 +49,50 @@ SEND_AND_CALL = 2
 # ---------------------------------------------------------------- options (LayerZero's type 3)
 
 
+def _executor_option(option_type: int, body: bytes) -> bytes:
+    option = bytes([option_type]) + body
+    return bytes([1]) + len(option).to_bytes(2, "big") + option  # worker 1: the executor
+
+
 def lz_receive_option(gas: int, value: int = 0) -> bytes:
     """Type-3 options with one executor option: `lzReceive` with `gas` (and `value` wei, if any)."""
     body = gas.to_bytes(16, "big") + (value.to_bytes(16, "big") if value else b"")
-    option = bytes([1]) + body  # option type 1: LZRECEIVE
-    return (3).to_bytes(2, "big") + bytes([1]) + len(option).to_bytes(2, "big") + option  # worker 1: executor
+    return (3).to_bytes(2, "big") + _executor_option(1, body)
+
+
+def compose_option(gas: int, index: int = 0) -> bytes:
+    """One executor option (no type-3 header: append it to `lz_receive_option`): `lzCompose` number
+    `index` of the message with `gas`."""
+    return _executor_option(3, index.to_bytes(2, "big") + gas.to_bytes(16, "big"))
+
+
+def _executor_options(options: bytes) -> list[tuple[int, bytes]]:
+    """(option type, body) of every executor option in type-3 options."""
+    if options[:2] != (3).to_bytes(2, "big"):
+        return []
+    found, i = [], 2
+    while i + 3 <= len(options):
+        worker, size = options[i], int.from_bytes(options[i + 1 : i + 3], "big")
+        option = options[i + 3 : i + 3 + size]
+        if worker == 1 and option:
+            found.append((option[0], option[1:]))
+        i += 3 + size
+    return found
 
 
 def lz_receive_gas(options: bytes) -> int:
     """The `lzReceive` gas type-3 options ask for: the sum of every lzReceive option, as LayerZero's executor
     counts it (a send's options are the enforced ones followed by the sender's extra ones)."""
-    if options[:2] != (3).to_bytes(2, "big"):
-        return 0
-    gas, i = 0, 2
-    while i + 3 <= len(options):
-        worker, size = options[i], int.from_bytes(options[i + 1 : i + 3], "big")
-        option = options[i + 3 : i + 3 + size]
-        if worker == 1 and option[:1] == b"\x01":
-            gas += int.from_bytes(option[1:17], "big")
-        i += 3 + size
-    return gas
+    return sum(int.from_bytes(body[:16], "big") for kind, body in _executor_options(options) if kind == 1)
+
+
+def lz_compose_gas(options: bytes, index: int = 0) -> int:
+    """The `lzCompose` gas asked for compose number `index` (summed, like lzReceive's)."""
+    return sum(
+        int.from_bytes(body[2:18], "big")
+        for kind, body in _executor_options(options)
+        if kind == 3 and int.from_bytes(body[:2], "big") == index
+    )
 
 
 # ---------------------------------------------------------------- packets (PacketV1Codec)

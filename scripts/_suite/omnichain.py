@@ -24,12 +24,14 @@ from scripts._suite.layerzero import (
     EvmChain,
     LzStack,
     address_to_bytes32,
+    compose_option,
     connect,
     deploy_layerzero,
+    lz_compose_gas,
     lz_receive_gas,
     lz_receive_option,
 )
-from scripts._suite.relayer import Relayer, Route
+from scripts._suite.relayer import ComposeRoute, Relayer, Route
 
 TOKENS = ("USDai", "sUSDai")
 SHARED_DECIMALS = 6
@@ -38,13 +40,15 @@ UNIT = 10**18
 
 @dataclass(frozen=True)
 class OmniParams:
-    """Per route and direction: at most `limit` units within `window` seconds; `lz_receive_gas` is the
-    gas the executor must give each delivery (enforced on every send)."""
+    """Per route and direction: a bucket of `limit` units refilling over `window` seconds; `lz_receive_gas`
+    is the gas the executor must give each delivery (enforced on every send), `lz_compose_gas` what it must
+    give a compose (enforced on every send with a compose message: the stake from another chain)."""
 
     outbound_limit: int = 5_000_000 * UNIT
     inbound_limit: int = 5_000_000 * UNIT
     window: int = 86_400
     lz_receive_gas: int = 200_000
+    lz_compose_gas: int = 800_000
 
     def check(self) -> None:
         if self.inbound_limit < self.outbound_limit:
@@ -58,8 +62,14 @@ class OmniParams:
                 raise ValueError(f"{name} {value} does not fit the rate limit's 96 bits")
         if not 60 <= self.window <= 30 * 86_400:
             raise ValueError(f"window {self.window} s is outside 60 s to 30 days")
-        if not 50_000 <= self.lz_receive_gas <= 2_000_000:
-            raise ValueError(f"lz_receive_gas {self.lz_receive_gas} is outside 50,000 to 2,000,000")
+        for name in ("lz_receive_gas", "lz_compose_gas"):
+            if not 50_000 <= getattr(self, name) <= 2_000_000:
+                raise ValueError(f"{name} {getattr(self, name)} is outside 50,000 to 2,000,000")
+
+    def options(self, msg_type: int) -> bytes:
+        """The enforced options of a message type: lzReceive gas, and lzCompose gas for a send-and-call."""
+        options = lz_receive_option(self.lz_receive_gas)
+        return options + compose_option(self.lz_compose_gas) if msg_type == SEND_AND_CALL else options
 
 
 @dataclass
@@ -86,6 +96,7 @@ class Omnichain:
     owner: str
     pauser: str
     blacklister: str
+    composer: Contract | None = None  # OmniComposer on the home chain: stake from another chain
 
     @property
     def chains(self) -> list[ChainOmni]:
@@ -108,16 +119,21 @@ class Omnichain:
             for here in self.chains for there in self.peers_of(here) for token in TOKENS
         ]
 
+    def compose_routes(self) -> list[ComposeRoute]:
+        return [(self.home.eid, self.home.oapps["USDai"].address, self.composer.address)] if self.composer else []
+
     def relayer(self, state_path: Path | None = None) -> Relayer:
         """The local relayer for these chains and their routes; with no state yet it reads from the block the
         LayerZero stacks were deployed in, so no packet sent before it started is missed."""
-        return Relayer(self.stacks(), self.routes(), state_path,
+        return Relayer(self.stacks(), self.routes(), state_path, compose_routes=self.compose_routes(),
                        start_blocks={c.eid: c.lz.deployed_at for c in self.chains})
 
     def manifest(self, part: ChainOmni) -> dict[str, Any]:
         """One chain's manifest: its LayerZero contracts, its lockboxes or OFTs (proxy and implementation),
         the tokens holders hold there, its peers, the roles and the parameters."""
         contracts = dict(part.lz.contracts())
+        if part.home and self.composer is not None:
+            contracts["omniComposer"] = self.composer.address
         kind = "Lockbox" if part.home else "OFT"
         for token, oapp in part.oapps.items():
             contracts[f"{token}{kind}"] = oapp.address
@@ -138,6 +154,7 @@ class Omnichain:
                 "inboundLimit": str(self.params.inbound_limit),
                 "window": self.params.window,
                 "lzReceiveGas": self.params.lz_receive_gas,
+                "lzComposeGas": self.params.lz_compose_gas,
             },
         }
 
@@ -154,7 +171,7 @@ class Omnichain:
 
 def register_abis(chain: EvmChain, project: Any) -> None:
     """The suite's ABIs this module uses, from Ape's build (errors from all of them decode)."""
-    for name in ("OmniLockbox", "OmniToken", "SuiteProxy", "LocalLzWorker", "USDai", "StakedUSDai"):
+    for name in ("OmniLockbox", "OmniToken", "OmniComposer", "SuiteProxy", "LocalLzWorker", "USDai", "StakedUSDai"):
         chain.abis[name] = [a.model_dump(by_alias=True, mode="json") for a in getattr(project, name).contract_type.abi]
 
 
@@ -214,7 +231,11 @@ def deploy_omnichain(
             part.tokens[token] = part.oapps[token].address
         remote_parts.append(part)
 
-    omni = Omnichain(home_part, remote_parts, params, Web3.to_checksum_address(owner), pauser, blacklister)
+    composer = home.deploy(
+        "OmniComposer", _bytecode(project, "OmniComposer"), stacks[home.eid].endpoint.address,
+        home_part.oapps["USDai"].address, home_part.oapps["sUSDai"].address, home_tokens["sUSDai"], sender=deployer,
+    )
+    omni = Omnichain(home_part, remote_parts, params, Web3.to_checksum_address(owner), pauser, blacklister, composer)
     for here in omni.chains:
         for there in omni.peers_of(here):
             for token in TOKENS:
@@ -231,9 +252,8 @@ def _wire(here: ChainOmni, there: ChainOmni, token: str, params: OmniParams, sen
     oapp, peer = here.oapps[token], there.oapps[token]
     chain = here.chain
     chain.transact(oapp.functions.setPeer(there.eid, address_to_bytes32(peer.address)), sender=sender)
-    options = lz_receive_option(params.lz_receive_gas)
-    chain.transact(oapp.functions.setEnforcedOptions([(there.eid, SEND, options), (there.eid, SEND_AND_CALL, options)]),
-                   sender=sender)
+    enforced = [(there.eid, t, params.options(t)) for t in (SEND, SEND_AND_CALL)]
+    chain.transact(oapp.functions.setEnforcedOptions(enforced), sender=sender)
     chain.transact(
         oapp.functions.setRateLimits(there.eid, params.outbound_limit, params.window, params.inbound_limit, params.window),
         sender=sender,
@@ -245,7 +265,7 @@ def _wire(here: ChainOmni, there: ChainOmni, token: str, params: OmniParams, sen
 
 def send_tokens(
     part: ChainOmni, token: str, sender: str, amount: int, dst_eid: int, *, recipient: str | None = None,
-    min_amount: int | None = None,
+    min_amount: int | None = None, compose_msg: bytes = b"",
 ) -> Any:
     """`sender` sends `amount` of `token` from `part`'s chain to `recipient` (default: itself) on `dst_eid`,
     paying the quoted fee; at home the lockbox is approved first if it must be. The minimum received
@@ -262,9 +282,20 @@ def send_tokens(
             chain.transact(erc20.functions.approve(oapp.address, amount), sender=sender)
     dust = amount % 10 ** (18 - SHARED_DECIMALS)
     param = (dst_eid, address_to_bytes32(to), amount, amount - dust if min_amount is None else min_amount,
-             b"", b"", b"")
+             b"", compose_msg, b"")
     fee = chain.call(oapp.functions.quoteSend(param, False))
     return chain.transact(oapp.functions.send(param, fee, sender), sender=sender, value=fee[0])
+
+
+def stake_from(omni: Omnichain, part: ChainOmni, sender: str, amount: int, *, recipient: str | None = None,
+               min_shares: int = 0) -> Any:
+    """`sender` stakes `amount` of its USDai on `part`'s chain: sent home to the composer, deposited in
+    sUSDai, the shares sent back to `recipient` (default: itself) on `part`'s chain."""
+    assert omni.composer is not None and not part.home
+    to = address_to_bytes32(recipient or sender)
+    compose_msg = bytes(to) + min_shares.to_bytes(32, "big")  # abi.encode(bytes32, uint256)
+    return send_tokens(part, "USDai", sender, amount, omni.home.eid, recipient=omni.composer.address,
+                       compose_msg=compose_msg)
 
 
 # ---------------------------------------------------------------- verification across chains
@@ -295,9 +326,13 @@ def verify_omnichain(omni: Omnichain) -> list[str]:
                 if bytes(oapp.functions.peers(there.eid).call()) != address_to_bytes32(peer.address):
                     problems.append(f"{route}: peer is not {there.chain.name}'s {token}")
                 for msg_type in (SEND, SEND_AND_CALL):
-                    gas = lz_receive_gas(bytes(oapp.functions.enforcedOptions(there.eid, msg_type).call()))
-                    if gas != p.lz_receive_gas:
-                        problems.append(f"{route}: enforced lzReceive gas is {gas} (type {msg_type})")
+                    options = bytes(oapp.functions.enforcedOptions(there.eid, msg_type).call())
+                    if options != p.options(msg_type):
+                        problems.append(
+                            f"{route}: enforced options (type {msg_type}) ask lzReceive {lz_receive_gas(options)} and "
+                            f"lzCompose {lz_compose_gas(options)} gas, not {p.lz_receive_gas} and "
+                            f"{p.lz_compose_gas if msg_type == SEND_AND_CALL else 0}"
+                        )
                 limits = {outbound: oapp.functions.rateLimit(there.eid, outbound).call()[:2] for outbound in (True, False)}
                 for outbound, limit in ((True, p.outbound_limit), (False, p.inbound_limit)):
                     stored, window = limits[outbound]
@@ -311,6 +346,15 @@ def verify_omnichain(omni: Omnichain) -> list[str]:
                         f"{route}: inbound limit {inbound} is under {there.chain.name}'s outbound limit {peer_outbound}: "
                         "a message that fits there could never be delivered here"
                     )
+    if omni.composer is not None:
+        c, home = omni.composer, omni.home
+        wiring = {
+            "endpoint": (c.functions.endpoint().call(), home.lz.endpoint.address),
+            "USDai lockbox": (c.functions.usdaiLockbox().call(), home.oapps["USDai"].address),
+            "sUSDai lockbox": (c.functions.susdaiLockbox().call(), home.oapps["sUSDai"].address),
+            "vault": (c.functions.vault().call(), Web3.to_checksum_address(home.tokens["sUSDai"])),
+        }
+        problems += [f"composer: {name} is {got}, not {want}" for name, (got, want) in wiring.items() if got != want]
     return problems
 
 

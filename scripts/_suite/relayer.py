@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eth_utils.crypto import keccak
 from web3 import Web3
 
-from scripts._suite.layerzero import CONFIRMATIONS, LzStack, Packet, TxFailed, lz_receive_gas
+from scripts._suite.layerzero import CONFIRMATIONS, LzStack, Packet, TxFailed, lz_compose_gas, lz_receive_gas
 
 EMPTY = bytes(32)
 # The endpoint's own work around the OApp's `lzReceive` (payload checks, clearing, the call itself).
@@ -46,6 +47,33 @@ class Delivery:
 
 
 Route = tuple[int, str, int, str]  # (source eid, sender as bytes32 hex, destination eid, receiver address)
+ComposeRoute = tuple[int, str, str]  # (eid, composing OApp, composer)
+RECEIVED = (1).to_bytes(32, "big")  # the endpoint's mark of a compose delivered
+
+
+@dataclass(frozen=True)
+class Compose:
+    """A compose an OApp queued at its endpoint (`ComposeSent`), to be delivered to `to` by `lzCompose`."""
+
+    eid: int
+    sender: str  # the OApp that composed (the lockbox)
+    to: str  # the composer
+    guid: str
+    index: int
+    message: bytes
+    gas: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.eid}:{self.guid}:{self.index}:{self.to}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"eid": self.eid, "from": self.sender, "to": self.to, "guid": self.guid, "index": self.index,
+                "message": "0x" + self.message.hex(), "gas": self.gas}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Compose:
+        return cls(int(d["eid"]), d["from"], d["to"], d["guid"], int(d["index"]), bytes.fromhex(d["message"][2:]), int(d["gas"]))
 
 
 def _path(packet: Packet) -> Route:
@@ -61,18 +89,23 @@ class Relayer:
         routes: Collection[Route],
         state_path: Path | None = None,
         *,
+        compose_routes: Collection[ComposeRoute] = (),
         start_blocks: Mapping[int, int] | None = None,
     ) -> None:
         """`routes` are the (source eid, sender as bytes32 hex, destination eid, receiver) paths it serves:
         every other packet on the endpoints is someone else's and is never touched (a stranger's packet to
         a receiver that does not know its sender could never be committed and would block the queue).
+        `compose_routes` are the (eid, composing OApp, composer) pairs whose composes it delivers.
         Without a state file it reads from `start_blocks` (default: the next block)."""
         self.stacks = dict(stacks)
         self.routes = {(src, sender.lower(), dst, Web3.to_checksum_address(receiver)) for src, sender, dst, receiver in routes}
+        self.compose_routes = {(eid, Web3.to_checksum_address(a), Web3.to_checksum_address(b)) for eid, a, b in compose_routes}
         self.state_path = state_path
         self.next_block: dict[int, int] = {}
         self.pending: dict[str, Packet] = {}
         self.delivered: set[str] = set()
+        self.composes: dict[str, Compose] = {}  # queued at an endpoint, not yet delivered
+        self.compose_gas: dict[str, int] = {}  # guid -> lzCompose gas its packet's options asked for
         if state_path is not None and state_path.is_file():
             self._load(json.loads(state_path.read_text()))
         for eid, stack in self.stacks.items():
@@ -85,6 +118,8 @@ class Relayer:
         self.next_block = {int(k): int(v) for k, v in data["next_block"].items()}
         self.pending = {g: Packet.from_json(p) for g, p in data["pending"].items()}
         self.delivered = set(data.get("delivered", []))
+        self.composes = {k: Compose.from_json(c) for k, c in data.get("composes", {}).items()}
+        self.compose_gas = {g: int(v) for g, v in data.get("compose_gas", {}).items()}
 
     def save(self) -> None:
         if self.state_path is None:
@@ -93,6 +128,8 @@ class Relayer:
             "next_block": {str(k): v for k, v in self.next_block.items()},
             "pending": {g: p.to_json() for g, p in self.pending.items()},
             "delivered": sorted(self.delivered),
+            "composes": {k: c.to_json() for k, c in self.composes.items()},
+            "compose_gas": self.compose_gas,
         }
         tmp = self.state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=1))
@@ -114,6 +151,17 @@ class Relayer:
                 if _path(packet) in self.routes and packet.guid not in self.delivered and packet.guid not in self.pending:
                     self.pending[packet.guid] = packet
                     found.append(packet)
+                    if lz_compose_gas(packet.options):
+                        self.compose_gas[packet.guid] = lz_compose_gas(packet.options)
+            if any(route[0] == eid for route in self.compose_routes):
+                for log in stack.endpoint.events.ComposeSent().get_logs(from_block=start, to_block=head):
+                    args = log["args"]
+                    if (eid, args["from"], args["to"]) not in self.compose_routes:
+                        continue
+                    guid = "0x" + bytes(args["guid"]).hex()
+                    compose = Compose(eid, args["from"], args["to"], guid, int(args["index"]), bytes(args["message"]),
+                                      self.compose_gas.get(guid, 0))
+                    self.composes.setdefault(compose.key, compose)
             self.next_block[eid] = head + 1
             moved = True
         if moved:
@@ -178,6 +226,39 @@ class Relayer:
         self._done(packet)
         return Delivery(packet.guid, route, "delivered", gas=gas)
 
+    def compose_status(self, compose: Compose) -> str:
+        """"delivered" (the endpoint marked it received), "queued" (its hash waits) or "open"."""
+        endpoint = self.stacks[compose.eid].endpoint
+        stored = bytes(endpoint.functions.composeQueue(compose.sender, compose.to, bytes.fromhex(compose.guid[2:]),
+                                                       compose.index).call())
+        if stored == RECEIVED:
+            return "delivered"
+        return "queued" if stored == keccak(compose.message) else "open"
+
+    def deliver_compose(self, compose: Compose) -> Delivery:
+        """As the executor: `EndpointV2.lzCompose` with the gas the packet's options asked for. A refusal
+        (the composer reverts) leaves it queued at the endpoint and pending here."""
+        route = f"compose {compose.eid}"
+        if self.compose_status(compose) == "delivered":
+            self._compose_done(compose)
+            return Delivery(compose.guid, route, "already delivered")
+        stack = self.stacks[compose.eid]
+        fn = stack.endpoint.functions.lzCompose(compose.sender, compose.to, bytes.fromhex(compose.guid[2:]), compose.index,
+                                                compose.message, b"")
+        block_gas = int(stack.chain.w3.eth.get_block("latest")["gasLimit"])
+        try:
+            receipt = stack.chain.transact(fn, sender=stack.dvn, gas=min(compose.gas + DELIVERY_OVERHEAD_GAS, block_gas),
+                                           what="lzCompose")
+        except TxFailed as exc:
+            return Delivery(compose.guid, route, "refused", str(exc), exc.name, tuple(exc.args_))
+        self._compose_done(compose)
+        return Delivery(compose.guid, route, "delivered", gas={"lzCompose": int(receipt["gasUsed"])})
+
+    def _compose_done(self, compose: Compose) -> None:
+        self.composes.pop(compose.key, None)
+        self.compose_gas.pop(compose.guid, None)
+        self.save()
+
     def _done(self, packet: Packet) -> None:
         self.pending.pop(packet.guid, None)
         self.delivered.add(packet.guid)
@@ -189,14 +270,19 @@ class Relayer:
         """One pass: read new packets, then deliver every pending one (oldest nonce first per route)."""
         self.poll()
         order = sorted(self.pending.values(), key=lambda p: (p.src_eid, p.dst_eid, p.nonce))
-        deliveries = []
-        for packet in order:
-            try:
-                deliveries.append(self.deliver(packet))
-            except Exception as exc:  # noqa: BLE001 - one packet's failure (a node error) never stops the others
-                route = f"{packet.src_eid}->{packet.dst_eid}"
-                deliveries.append(Delivery(packet.guid, route, "refused", f"{type(exc).__name__}: {exc}"))
+        deliveries = [self._guarded(self.deliver, p, p.guid, f"{p.src_eid}->{p.dst_eid}") for p in order]
+        if self.compose_routes:
+            self.poll()  # the composes those deliveries queued
+            deliveries += [self._guarded(self.deliver_compose, c, c.guid, f"compose {c.eid}") for c in list(self.composes.values())]
         return deliveries
+
+    @staticmethod
+    def _guarded(job: Callable[[Any], Delivery], item: Any, guid: str, route: str) -> Delivery:
+        """One packet's or compose's failure (a node error) never stops the others."""
+        try:
+            return job(item)
+        except Exception as exc:  # noqa: BLE001
+            return Delivery(guid, route, "refused", f"{type(exc).__name__}: {exc}")
 
     def run(self, *, until: Callable[[], bool], interval: float = 0.2, timeout: float = 60.0,
             on_delivery: Callable[[Delivery], None] | None = None) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts._suite.layerzero import EID_ETHEREUM, Packet, address_to_bytes32, lz_receive_option
-from scripts._suite.omnichain import Omnichain, locked_and_supply
+from scripts._suite.omnichain import Omnichain, locked_and_supply, stake_from
 
 UNIT = 10**18
 
@@ -104,3 +104,28 @@ def test_a_strangers_packet__ignored__the_queue_keeps_moving(
     with refused("LZ_PathNotInitializable"):
         remote.chain.transact(remote.lz.receive_lib.functions.commitVerification(foreign.header, foreign.payload_hash),
                               sender=remote.lz.dvn)
+
+
+def test_stopped_between_delivery_and_compose__the_compose_is_found_and_delivered_once(
+    omni: Omnichain, bridge: Callable[..., Any], mint_usdai: Callable[..., int], alice: Any, tmp_path: Path
+) -> None:
+    """A stake from the remote: the relayer delivers the USDai home (the lockbox queues the compose at the
+    endpoint), then stops before `lzCompose`. Restarted from its file, it finds the queued compose in the
+    endpoint's logs, delivers it once, and the shares go back."""
+    state = tmp_path / "relayer.json"
+    first = omni.relayer(state)
+    mint_usdai(alice, 100 * 10**6)
+    bridge("USDai", alice, 100 * UNIT, EID_ETHEREUM)
+    first.step()
+    stake_from(omni, omni.remotes[0], alice.address, 100 * UNIT)
+    [packet] = first.poll()
+    assert first.deliver(packet).outcome == "delivered"
+    del first  # stopped: the compose is queued at the endpoint, nothing here knows it yet
+
+    second = omni.relayer(state)
+    outcomes = [(d.route, d.outcome) for d in second.step()]
+    assert outcomes == [(f"compose {omni.home.eid}", "delivered")]
+    assert [d.outcome for d in second.step()] == ["delivered"]  # the shares, home to the remote
+    assert not second.composes and not second.pending
+    assert omni.remotes[0].oapps["sUSDai"].functions.balanceOf(alice.address).call() > 0
+    assert [d.outcome for d in second.step()] == []  # nothing delivered twice

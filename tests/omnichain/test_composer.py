@@ -1,0 +1,168 @@
+"""Stake from another chain through `OmniComposer`: USDai sent home with a compose message is deposited in
+sUSDai and the shares come back to the sender's chain; every failing step (sUSDai paused, slippage, a
+blacklisted recipient, a malformed message) refunds the USDai to its sender on its chain; the composer
+holds nothing afterwards and trusts only the endpoint and the USDai lockbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
+
+from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM
+from scripts._suite.omnichain import Omnichain, locked_and_supply, send_tokens, stake_from
+from scripts._suite.relayer import Relayer
+
+UNIT = 10**18
+STEP = 10**12
+
+
+def _fund_remote(omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int],
+                 holder: Any, amount: int) -> None:
+    mint_usdai(holder, amount // 10**12)
+    bridge("USDai", holder, amount, EID_ETHEREUM)
+    relayer.step()
+
+
+def _remote_balance(omni: Omnichain, token: str, holder: Any) -> int:
+    return int(omni.remotes[0].oapps[token].functions.balanceOf(holder.address).call())
+
+
+def _composer_holds_nothing(omni: Omnichain, suite: Any) -> None:
+    assert omni.composer is not None
+    assert suite.usdai.balanceOf(omni.composer.address) == 0
+    assert suite.vault.balanceOf(omni.composer.address) == 0
+
+
+def _events(omni: Omnichain, name: str) -> list[Any]:
+    assert omni.composer is not None
+    return list(getattr(omni.composer.events, name)().get_logs(from_block=omni.home.lz.deployed_at))
+
+
+def test_stake_from_the_remote__shares_come_back__dust_stays_home(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    alice: Any,
+) -> None:
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    expected = suite.vault.previewDeposit(600 * UNIT)  # the price does not move within the test
+    stake_from(omni, omni.remotes[0], alice.address, 600 * UNIT, min_shares=expected - expected % STEP)
+    outcomes = [(d.route, d.outcome) for d in relayer.step()]
+    assert outcomes == [(f"{EID_ETHEREUM}->{EID_ARBITRUM}", "delivered"), (f"compose {EID_ARBITRUM}", "delivered")]
+    assert [(d.route, d.outcome) for d in relayer.step()] == [(f"{EID_ARBITRUM}->{EID_ETHEREUM}", "delivered")]
+
+    sent = expected - expected % STEP
+    assert _remote_balance(omni, "sUSDai", alice) == sent
+    assert _remote_balance(omni, "USDai", alice) == 400 * UNIT
+    assert suite.vault.balanceOf(alice) == expected - sent  # under one shared step: at home
+    assert locked_and_supply(omni, "sUSDai") == (sent, sent)
+    assert locked_and_supply(omni, "USDai") == (400 * UNIT, 400 * UNIT)  # 600 left the lockbox into the vault
+    [staked] = _events(omni, "Staked")
+    assert (staked["args"]["assets"], staked["args"]["shares"]) == (600 * UNIT, sent)
+    _composer_holds_nothing(omni, suite)
+
+
+def _refunded_case(omni: Omnichain, relayer: Relayer, suite: Any, alice: Any, min_shares: int = 0,
+                   compose_msg: bytes | None = None) -> None:
+    remote = omni.remotes[0]
+    if compose_msg is None:
+        stake_from(omni, remote, alice.address, 600 * UNIT, min_shares=min_shares)
+    else:
+        assert omni.composer is not None
+        send_tokens(remote, "USDai", alice.address, 600 * UNIT, EID_ARBITRUM, recipient=omni.composer.address,
+                    compose_msg=compose_msg)
+    assert [d.outcome for d in relayer.step()] == ["delivered", "delivered"]  # the packet, then the compose
+    assert _remote_balance(omni, "USDai", alice) == 400 * UNIT
+    assert [d.outcome for d in relayer.step()] == ["delivered"]  # the refund, home to the remote
+    assert _remote_balance(omni, "USDai", alice) == 1_000 * UNIT
+    assert _remote_balance(omni, "sUSDai", alice) == 0
+    assert locked_and_supply(omni, "USDai") == (1_000 * UNIT, 1_000 * UNIT)
+    _composer_holds_nothing(omni, suite)
+    [refunded] = _events(omni, "Refunded")
+    assert refunded["args"]["assets"] == 600 * UNIT
+    assert refunded["args"]["sender"] == bytes(12) + bytes.fromhex(alice.address[2:])
+
+
+def _error_data(signature: str, *args: Any) -> bytes:
+    """Revert data of a custom error, as `Refunded` carries it: `_error_data("SharesBelowMinimum(uint256,uint256)", a, b)`."""
+    types = [t for t in signature[signature.index("(") + 1 : -1].split(",") if t]
+    return keccak(signature.encode())[:4] + encode(types, list(args))
+
+
+def test_stake__vault_paused__refunded_to_the_sender(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    alice: Any, pauser: Any,
+) -> None:
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    suite.vault.pause(sender=pauser)
+    _refunded_case(omni, relayer, suite, alice)
+    [refunded] = _events(omni, "Refunded")
+    assert refunded["args"]["reason"] == _error_data("EnforcedPause()")
+
+
+def test_stake__fewer_shares_than_the_minimum__refunded(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    alice: Any,
+) -> None:
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    expected = suite.vault.previewDeposit(600 * UNIT)
+    sent = expected - expected % STEP
+    _refunded_case(omni, relayer, suite, alice, min_shares=sent + 1)
+    [refunded] = _events(omni, "Refunded")
+    assert refunded["args"]["reason"] == _error_data("SharesBelowMinimum(uint256,uint256)", sent, sent + 1)
+
+
+def test_stake__recipient_blacklisted_on_susdai__refunded(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    alice: Any, blacklister: Any,
+) -> None:
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    suite.vault.setBlacklisted(alice, True, sender=blacklister)
+    _refunded_case(omni, relayer, suite, alice)
+    [refunded] = _events(omni, "Refunded")
+    assert refunded["args"]["reason"] == _error_data("RecipientBlacklisted(address)", alice.address)
+
+
+def test_stake__malformed_message__refunded_not_stuck(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    alice: Any,
+) -> None:
+    """A message that does not decode must not leave the USDai in the composer: the decoding runs inside
+    the refunded step."""
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    _refunded_case(omni, relayer, suite, alice, compose_msg=b"\x01\x02\x03")
+    [refunded] = _events(omni, "Refunded")
+    assert refunded["args"]["reason"] == b""  # abi.decode's revert carries no data
+
+
+def test_composer__only_the_endpoint__only_from_the_usdai_lockbox__a_compose_runs_once(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], refused: Any,
+    alice: Any, carol: Any, dvn: Any,
+) -> None:
+    assert omni.composer is not None
+    home = omni.home
+    with refused("CallerNotEndpoint", carol.address):
+        home.chain.transact(omni.composer.functions.lzCompose(carol.address, bytes(32), b"", carol.address, b""),
+                            sender=carol.address)
+    with refused("CallerNotSelf", carol.address):
+        home.chain.transact(omni.composer.functions.stakeAndSend(EID_ETHEREUM, 1, b"", carol.address), sender=carol.address)
+    # Anyone may queue a compose at the endpoint; from anything but the USDai lockbox it is refused.
+    guid = b"\x07" * 32
+    home.chain.transact(home.lz.endpoint.functions.sendCompose(omni.composer.address, guid, 0, b"\x00" * 76),
+                        sender=carol.address)
+    with refused("ComposeFromUnknown", carol.address):
+        home.chain.transact(home.lz.endpoint.functions.lzCompose(carol.address, omni.composer.address, guid, 0,
+                                                                 b"\x00" * 76, b""), sender=dvn.address)
+    # A real compose, delivered, cannot be delivered again.
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 100 * UNIT)
+    stake_from(omni, omni.remotes[0], alice.address, 100 * UNIT)
+    relayer.step()
+    [staked] = _events(omni, "Staked")
+    compose_sent = home.lz.endpoint.events.ComposeSent().get_logs(from_block=home.lz.deployed_at)
+    [real] = [e for e in compose_sent if e["args"]["from"] == home.oapps["USDai"].address]
+    with refused("LZ_ComposeNotFound"):
+        home.chain.transact(home.lz.endpoint.functions.lzCompose(real["args"]["from"], omni.composer.address,
+                                                                 real["args"]["guid"], 0, real["args"]["message"], b""),
+                            sender=dvn.address)
+    assert staked["args"]["guid"] == real["args"]["guid"]
