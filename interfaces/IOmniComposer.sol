@@ -13,6 +13,10 @@ pragma solidity 0.8.28;
 ///         the USDai goes back to the sender on its chain (`Refunded`, with the reason). If the refund
 ///         itself is refused (its route paused or over its limit), `lzCompose` reverts and the endpoint
 ///         keeps the compose to be retried: the USDai waits here, never anywhere else.
+///         The fee of the send back (or of the refund) is the value the executor attaches to `lzCompose`,
+///         which the sender asks for in its compose option (`stake_from` quotes it); the endpoint returns
+///         what the fee does not take to the recipient's (or the sender's) address here. Too little value
+///         refunds a stake; a refund without its fee stays queued.
 ///         The composer holds nothing between calls.
 interface IOmniComposer {
     /// @notice Thrown when `lzCompose` is called by anyone but the endpoint.
@@ -21,8 +25,8 @@ interface IOmniComposer {
     error ComposeFromUnknown(address from);
     /// @notice Thrown when `stakeAndSend` is called by anyone but the composer itself.
     error CallerNotSelf(address caller);
-    /// @notice Thrown (and refunded) when the compose message names the zero address.
-    error RecipientZero();
+    /// @notice Thrown (and refunded) when the recipient is zero or not an EVM address (its high 12 bytes set).
+    error RecipientInvalid(bytes32 recipient);
     /// @notice Thrown (and refunded) when the recipient is blacklisted on sUSDai.
     error RecipientBlacklisted(address recipient);
     /// @notice Thrown (and refunded) when the deposit gives fewer shares to send than the sender's minimum.
@@ -34,7 +38,7 @@ interface IOmniComposer {
     event Refunded(bytes32 indexed guid, uint32 indexed srcEid, bytes32 sender, uint256 assets, bytes reason);
 
     /// @notice The stake, as an external call of the composer to itself so that a failure undoes all of it.
-    function stakeAndSend(uint32 srcEid, uint256 assets, bytes calldata composeMsg, address refundTo)
+    function stakeAndSend(uint32 srcEid, uint256 assets, bytes calldata composeMsg)
         external
         payable
         returns (bytes32 recipient, uint256 shares);

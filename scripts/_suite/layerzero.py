@@ -60,10 +60,14 @@ def lz_receive_option(gas: int, value: int = 0) -> bytes:
     return (3).to_bytes(2, "big") + _executor_option(1, body)
 
 
-def compose_option(gas: int, index: int = 0) -> bytes:
-    """One executor option (no type-3 header: append it to `lz_receive_option`): `lzCompose` number
-    `index` of the message with `gas`."""
-    return _executor_option(3, index.to_bytes(2, "big") + gas.to_bytes(16, "big"))
+def compose_option(gas: int, index: int = 0, value: int = 0) -> bytes:
+    """One executor option (no type-3 header: append it to `lz_receive_option`, or put `TYPE_3` before it):
+    `lzCompose` number `index` of the message with `gas`, and `value` wei for the composer to spend."""
+    body = index.to_bytes(2, "big") + gas.to_bytes(16, "big") + (value.to_bytes(16, "big") if value else b"")
+    return _executor_option(3, body)
+
+
+TYPE_3 = (3).to_bytes(2, "big")
 
 
 def _executor_options(options: bytes) -> list[tuple[int, bytes]]:
@@ -86,13 +90,14 @@ def lz_receive_gas(options: bytes) -> int:
     return sum(int.from_bytes(body[:16], "big") for kind, body in _executor_options(options) if kind == 1)
 
 
-def lz_compose_gas(options: bytes, index: int = 0) -> int:
-    """The `lzCompose` gas asked for compose number `index` (summed, like lzReceive's)."""
-    return sum(
-        int.from_bytes(body[2:18], "big")
-        for kind, body in _executor_options(options)
-        if kind == 3 and int.from_bytes(body[:2], "big") == index
-    )
+def lz_compose_gas(options: bytes, index: int = 0) -> tuple[int, int]:
+    """(gas, value) asked for compose number `index`, each summed over its options as the executor does."""
+    gas = value = 0
+    for kind, body in _executor_options(options):
+        if kind == 3 and int.from_bytes(body[:2], "big") == index:
+            gas += int.from_bytes(body[2:18], "big")
+            value += int.from_bytes(body[18:34], "big")
+    return gas, value
 
 
 # ---------------------------------------------------------------- packets (PacketV1Codec)

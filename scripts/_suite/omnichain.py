@@ -21,6 +21,7 @@ from web3.contract import Contract
 from scripts._suite.layerzero import (
     SEND,
     SEND_AND_CALL,
+    TYPE_3,
     EvmChain,
     LzStack,
     address_to_bytes32,
@@ -126,7 +127,7 @@ class Omnichain:
         """The local relayer for these chains and their routes; with no state yet it reads from the block the
         LayerZero stacks were deployed in, so no packet sent before it started is missed."""
         return Relayer(self.stacks(), self.routes(), state_path, compose_routes=self.compose_routes(),
-                       start_blocks={c.eid: c.lz.deployed_at for c in self.chains})
+                       default_compose_gas=self.params.lz_compose_gas, start_blocks={c.eid: c.lz.deployed_at for c in self.chains})
 
     def manifest(self, part: ChainOmni) -> dict[str, Any]:
         """One chain's manifest: its LayerZero contracts, its lockboxes or OFTs (proxy and implementation),
@@ -265,7 +266,7 @@ def _wire(here: ChainOmni, there: ChainOmni, token: str, params: OmniParams, sen
 
 def send_tokens(
     part: ChainOmni, token: str, sender: str, amount: int, dst_eid: int, *, recipient: str | None = None,
-    min_amount: int | None = None, compose_msg: bytes = b"",
+    min_amount: int | None = None, compose_msg: bytes = b"", extra_options: bytes = b"",
 ) -> Any:
     """`sender` sends `amount` of `token` from `part`'s chain to `recipient` (default: itself) on `dst_eid`,
     paying the quoted fee; at home the lockbox is approved first if it must be. The minimum received
@@ -282,7 +283,7 @@ def send_tokens(
             chain.transact(erc20.functions.approve(oapp.address, amount), sender=sender)
     dust = amount % 10 ** (18 - SHARED_DECIMALS)
     param = (dst_eid, address_to_bytes32(to), amount, amount - dust if min_amount is None else min_amount,
-             b"", compose_msg, b"")
+             extra_options, compose_msg, b"")
     fee = chain.call(oapp.functions.quoteSend(param, False))
     return chain.transact(oapp.functions.send(param, fee, sender), sender=sender, value=fee[0])
 
@@ -290,12 +291,17 @@ def send_tokens(
 def stake_from(omni: Omnichain, part: ChainOmni, sender: str, amount: int, *, recipient: str | None = None,
                min_shares: int = 0) -> Any:
     """`sender` stakes `amount` of its USDai on `part`'s chain: sent home to the composer, deposited in
-    sUSDai, the shares sent back to `recipient` (default: itself) on `part`'s chain."""
+    sUSDai, the shares sent back to `recipient` (default: itself) on `part`'s chain. The compose option
+    carries the native fee of that send back (quoted now, with a 20% margin; the endpoint returns what it
+    does not take to the recipient at home), so that the executor attaches it to `lzCompose`."""
     assert omni.composer is not None and not part.home
     to = address_to_bytes32(recipient or sender)
+    back = (part.eid, to, amount, 0, b"", b"", b"")
+    fee = omni.home.chain.call(omni.home.oapps["sUSDai"].functions.quoteSend(back, False))[0]
+    extra = TYPE_3 + compose_option(0, 0, fee * 12 // 10) if fee else b""
     compose_msg = bytes(to) + min_shares.to_bytes(32, "big")  # abi.encode(bytes32, uint256)
     return send_tokens(part, "USDai", sender, amount, omni.home.eid, recipient=omni.composer.address,
-                       compose_msg=compose_msg)
+                       compose_msg=compose_msg, extra_options=extra)
 
 
 # ---------------------------------------------------------------- verification across chains
@@ -330,7 +336,7 @@ def verify_omnichain(omni: Omnichain) -> list[str]:
                     if options != p.options(msg_type):
                         problems.append(
                             f"{route}: enforced options (type {msg_type}) ask lzReceive {lz_receive_gas(options)} and "
-                            f"lzCompose {lz_compose_gas(options)} gas, not {p.lz_receive_gas} and "
+                            f"lzCompose {lz_compose_gas(options)[0]} gas, not {p.lz_receive_gas} and "
                             f"{p.lz_compose_gas if msg_type == SEND_AND_CALL else 0}"
                         )
                 limits = {outbound: oapp.functions.rateLimit(there.eid, outbound).call()[:2] for outbound in (True, False)}

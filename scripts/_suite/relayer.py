@@ -62,6 +62,7 @@ class Compose:
     index: int
     message: bytes
     gas: int
+    value: int = 0  # wei the sender's options asked the executor to attach
 
     @property
     def key(self) -> str:
@@ -69,11 +70,12 @@ class Compose:
 
     def to_json(self) -> dict[str, Any]:
         return {"eid": self.eid, "from": self.sender, "to": self.to, "guid": self.guid, "index": self.index,
-                "message": "0x" + self.message.hex(), "gas": self.gas}
+                "message": "0x" + self.message.hex(), "gas": self.gas, "value": self.value}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Compose:
-        return cls(int(d["eid"]), d["from"], d["to"], d["guid"], int(d["index"]), bytes.fromhex(d["message"][2:]), int(d["gas"]))
+        return cls(int(d["eid"]), d["from"], d["to"], d["guid"], int(d["index"]), bytes.fromhex(d["message"][2:]),
+                   int(d["gas"]), int(d.get("value", 0)))
 
 
 def _path(packet: Packet) -> Route:
@@ -90,12 +92,15 @@ class Relayer:
         state_path: Path | None = None,
         *,
         compose_routes: Collection[ComposeRoute] = (),
+        default_compose_gas: int = 0,
         start_blocks: Mapping[int, int] | None = None,
     ) -> None:
         """`routes` are the (source eid, sender as bytes32 hex, destination eid, receiver) paths it serves:
         every other packet on the endpoints is someone else's and is never touched (a stranger's packet to
         a receiver that does not know its sender could never be committed and would block the queue).
-        `compose_routes` are the (eid, composing OApp, composer) pairs whose composes it delivers.
+        `compose_routes` are the (eid, composing OApp, composer) pairs whose composes it delivers;
+        `default_compose_gas` is the gas of a compose whose packet it never read (sent before its state
+        began): the enforced amount.
         Without a state file it reads from `start_blocks` (default: the next block)."""
         self.stacks = dict(stacks)
         self.routes = {(src, sender.lower(), dst, Web3.to_checksum_address(receiver)) for src, sender, dst, receiver in routes}
@@ -105,7 +110,8 @@ class Relayer:
         self.pending: dict[str, Packet] = {}
         self.delivered: set[str] = set()
         self.composes: dict[str, Compose] = {}  # queued at an endpoint, not yet delivered
-        self.compose_gas: dict[str, int] = {}  # guid -> lzCompose gas its packet's options asked for
+        self.default_compose_gas = default_compose_gas
+        self.compose_gas: dict[str, tuple[int, int]] = {}  # guid -> (gas, value) its packet's options asked for
         if state_path is not None and state_path.is_file():
             self._load(json.loads(state_path.read_text()))
         for eid, stack in self.stacks.items():
@@ -119,7 +125,7 @@ class Relayer:
         self.pending = {g: Packet.from_json(p) for g, p in data["pending"].items()}
         self.delivered = set(data.get("delivered", []))
         self.composes = {k: Compose.from_json(c) for k, c in data.get("composes", {}).items()}
-        self.compose_gas = {g: int(v) for g, v in data.get("compose_gas", {}).items()}
+        self.compose_gas = {g: (int(v[0]), int(v[1])) for g, v in data.get("compose_gas", {}).items()}
 
     def save(self) -> None:
         if self.state_path is None:
@@ -151,16 +157,18 @@ class Relayer:
                 if _path(packet) in self.routes and packet.guid not in self.delivered and packet.guid not in self.pending:
                     self.pending[packet.guid] = packet
                     found.append(packet)
-                    if lz_compose_gas(packet.options):
-                        self.compose_gas[packet.guid] = lz_compose_gas(packet.options)
+                    asked = lz_compose_gas(packet.options)
+                    if any(asked) and any(route[0] == packet.dst_eid for route in self.compose_routes):
+                        self.compose_gas[packet.guid] = asked
             if any(route[0] == eid for route in self.compose_routes):
                 for log in stack.endpoint.events.ComposeSent().get_logs(from_block=start, to_block=head):
                     args = log["args"]
                     if (eid, args["from"], args["to"]) not in self.compose_routes:
                         continue
                     guid = "0x" + bytes(args["guid"]).hex()
+                    gas, value = self.compose_gas.get(guid, (self.default_compose_gas, 0))
                     compose = Compose(eid, args["from"], args["to"], guid, int(args["index"]), bytes(args["message"]),
-                                      self.compose_gas.get(guid, 0))
+                                      gas or self.default_compose_gas, value)
                     self.composes.setdefault(compose.key, compose)
             self.next_block[eid] = head + 1
             moved = True
@@ -247,8 +255,8 @@ class Relayer:
                                                 compose.message, b"")
         block_gas = int(stack.chain.w3.eth.get_block("latest")["gasLimit"])
         try:
-            receipt = stack.chain.transact(fn, sender=stack.dvn, gas=min(compose.gas + DELIVERY_OVERHEAD_GAS, block_gas),
-                                           what="lzCompose")
+            receipt = stack.chain.transact(fn, sender=stack.dvn, value=compose.value,
+                                           gas=min(compose.gas + DELIVERY_OVERHEAD_GAS, block_gas), what="lzCompose")
         except TxFailed as exc:
             return Delivery(compose.guid, route, "refused", str(exc), exc.name, tuple(exc.args_))
         self._compose_done(compose)

@@ -34,6 +34,7 @@ def _composer_holds_nothing(omni: Omnichain, suite: Any) -> None:
     assert omni.composer is not None
     assert suite.usdai.balanceOf(omni.composer.address) == 0
     assert suite.vault.balanceOf(omni.composer.address) == 0
+    assert omni.home.chain.w3.eth.get_balance(omni.composer.address) == 0
 
 
 def _events(omni: Omnichain, name: str) -> list[Any]:
@@ -146,7 +147,7 @@ def test_composer__only_the_endpoint__only_from_the_usdai_lockbox__a_compose_run
         home.chain.transact(omni.composer.functions.lzCompose(carol.address, bytes(32), b"", carol.address, b""),
                             sender=carol.address)
     with refused("CallerNotSelf", carol.address):
-        home.chain.transact(omni.composer.functions.stakeAndSend(EID_ETHEREUM, 1, b"", carol.address), sender=carol.address)
+        home.chain.transact(omni.composer.functions.stakeAndSend(EID_ETHEREUM, 1, b""), sender=carol.address)
     # Anyone may queue a compose at the endpoint; from anything but the USDai lockbox it is refused.
     guid = b"\x07" * 32
     home.chain.transact(home.lz.endpoint.functions.sendCompose(omni.composer.address, guid, 0, b"\x00" * 76),
@@ -166,3 +167,91 @@ def test_composer__only_the_endpoint__only_from_the_usdai_lockbox__a_compose_run
                                                                  real["args"]["guid"], 0, real["args"]["message"], b""),
                             sender=dvn.address)
     assert staked["args"]["guid"] == real["args"]["guid"]
+
+
+def test_stake__price_off_one__the_dust_share_stays_home(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], stake: Any,
+    suite: Any, alice: Any, bob: Any, keeper: Any,
+) -> None:
+    """At a share price other than 1 the deposit mints a number of shares that is not a whole number of
+    shared steps: the remainder goes to the recipient's address at home, the rest crosses."""
+    stake(bob, 10_000 * UNIT)
+    omni.home.chain.warp(30 * 86_400)
+    suite.usdai.harvestBaseYield(sender=keeper)
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    expected = suite.vault.previewDeposit(600 * UNIT)
+    assert expected % STEP != 0  # the case this test is about
+    stake_from(omni, omni.remotes[0], alice.address, 600 * UNIT)
+    relayer.step()
+    relayer.step()
+    assert _remote_balance(omni, "sUSDai", alice) == expected - expected % STEP
+    assert suite.vault.balanceOf(alice) == expected % STEP
+    _composer_holds_nothing(omni, suite)
+
+
+def test_stake__with_native_fees__the_compose_pays_the_way_back(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    alice: Any, deployer: Any,
+) -> None:
+    """Workers that charge (as on a live chain): the stake's compose option carries the fee of the send
+    back, the executor attaches it, and the endpoint returns what the fee does not take to the recipient
+    at home. Without that value the send back would fail with NotEnoughNative and the stake be refunded."""
+    for part in omni.chains:
+        part.chain.transact(part.lz.worker.functions.setFee(10**15), sender=deployer.address)
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    home_eth = omni.home.chain.w3.eth.get_balance(alice.address)
+    stake_from(omni, omni.remotes[0], alice.address, 600 * UNIT)
+    [_, compose] = relayer.step()
+    assert compose.outcome == "delivered"
+    relayer.step()
+    assert _events(omni, "Staked") and not _events(omni, "Refunded")
+    assert _remote_balance(omni, "sUSDai", alice) > 0
+    # The fee is two jobs of 1e15 (executor and DVN); 20% over it came back to alice at home.
+    assert omni.home.chain.w3.eth.get_balance(alice.address) - home_eth == 2 * 10**15 * 2 // 10
+    _composer_holds_nothing(omni, suite)
+
+
+def test_stake__shares_cannot_leave__deposit_undone_and_refunded(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    alice: Any, pauser: Any,
+) -> None:
+    """The deposit succeeds but the sUSDai lockbox refuses the send: the deposit is undone with it."""
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    supply = suite.vault.totalSupply()
+    omni.home.chain.transact(omni.home.oapps["sUSDai"].functions.pause(), sender=pauser.address)
+    _refunded_case(omni, relayer, suite, alice)
+    [refunded] = _events(omni, "Refunded")
+    assert refunded["args"]["reason"] == _error_data("EnforcedPause()")
+    assert suite.vault.totalSupply() == supply
+
+
+def test_stake__refund_refused_too__compose_held_then_refunded_on_retry(
+    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    alice: Any, pauser: Any, governance: Any,
+) -> None:
+    """The sUSDai lockbox paused (the stake fails) and the USDai route back closed (limit 0: the refund
+    fails too): `lzCompose` reverts and the endpoint keeps the compose queued, the USDai waiting in the
+    composer. Once governance reopens the route the retried compose refunds it."""
+    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    home, p = omni.home, omni.params
+    home.chain.transact(home.oapps["sUSDai"].functions.pause(), sender=pauser.address)
+    usdai_box = home.oapps["USDai"]
+    home.chain.transact(usdai_box.functions.setRateLimits(EID_ETHEREUM, 0, p.window, p.inbound_limit, p.window),
+                        sender=governance.address)
+    stake_from(omni, omni.remotes[0], alice.address, 600 * UNIT)
+    [packet, compose] = relayer.step()
+    assert packet.outcome == "delivered"
+    assert (compose.outcome, compose.error_name, compose.error_args) == (
+        "refused", "RateLimitExceeded", (EID_ETHEREUM, True, 600 * UNIT, 0)
+    )
+    assert suite.usdai.balanceOf(omni.composer.address) == 600 * UNIT  # type: ignore[union-attr]
+    assert len(relayer.composes) == 1
+    home.chain.transact(usdai_box.functions.setRateLimits(EID_ETHEREUM, p.outbound_limit, p.window, p.inbound_limit,
+                                                          p.window), sender=governance.address)
+    [retried] = relayer.step()
+    assert retried.outcome == "delivered"
+    [refunded] = _events(omni, "Refunded")
+    assert refunded["args"]["reason"] == _error_data("EnforcedPause()")
+    assert [d.outcome for d in relayer.step()] == ["delivered"]
+    assert _remote_balance(omni, "USDai", alice) == 1_000 * UNIT
+    _composer_holds_nothing(omni, suite)
