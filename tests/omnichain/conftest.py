@@ -91,6 +91,19 @@ def bridge(omni: Omnichain) -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="session")
+def fund_remote(bridge: Callable[..., Any], mint_usdai: Callable[..., int]) -> Callable[..., None]:
+    """`fund_remote(relayer, holder, amount)`: USDai minted at home for `holder` (whole wM units), bridged
+    to the remote chain and delivered there by `relayer`."""
+
+    def _fund(relayer: Relayer, holder: Any, amount: int) -> None:
+        mint_usdai(holder, amount // 10**12)
+        bridge("USDai", holder, amount, EID_ETHEREUM)
+        assert [d.outcome for d in relayer.step()] == ["delivered"]
+
+    return _fund
+
+
+@pytest.fixture(scope="session")
 def refused() -> Callable[..., Any]:
     """`with refused("ErrorName", *args):` the block raises `TxFailed` with exactly that decoded error."""
 

@@ -258,12 +258,10 @@ def test_blacklisted_recipient_on_the_remote__held_then_delivered_when_cleared(
 
 
 def test_blacklisted_sender_on_the_remote__cannot_send_or_transfer(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], refused: Any, mint_usdai: Callable[..., int],
+    omni: Omnichain, fund_remote: Callable[..., None], relayer: Relayer, bridge: Callable[..., Any], refused: Any,
     alice: Any, bob: Any, blacklister: Any,
 ) -> None:
-    mint_usdai(alice, 100 * 10**6)
-    bridge("USDai", alice, 100 * UNIT, EID_ETHEREUM)
-    relayer.step()
+    fund_remote(relayer, alice, 100 * UNIT)
     remote = omni.remotes[0]
     oft = remote.oapps["USDai"]
     remote.chain.transact(oft.functions.setBlacklisted(alice.address, True), sender=blacklister.address)
@@ -276,12 +274,10 @@ def test_blacklisted_sender_on_the_remote__cannot_send_or_transfer(
 
 
 def test_blacklisted_recipient_at_home__usdai_refuses_the_release__held(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, fund_remote: Callable[..., None], relayer: Relayer, bridge: Callable[..., Any], suite: Any,
     alice: Any, bob: Any, blacklister: Any,
 ) -> None:
-    mint_usdai(alice, 100 * 10**6)
-    bridge("USDai", alice, 100 * UNIT, EID_ETHEREUM)
-    relayer.step()
+    fund_remote(relayer, alice, 100 * UNIT)
     suite.usdai.setBlacklisted(bob, True, sender=blacklister)
     bridge("USDai", alice, 40 * UNIT, EID_ARBITRUM, recipient=bob)
     [delivery] = relayer.step()
@@ -319,12 +315,10 @@ def test_send_of_dust_only__refused__nothing_moves(
 
 
 def test_lockbox_paused__release_at_home_held_until_unpaused(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], alice: Any,
+    omni: Omnichain, fund_remote: Callable[..., None], relayer: Relayer, bridge: Callable[..., Any], alice: Any,
     pauser: Any, governance: Any,
 ) -> None:
-    mint_usdai(alice, 100 * 10**6)
-    bridge("USDai", alice, 100 * UNIT, EID_ETHEREUM)
-    relayer.step()
+    fund_remote(relayer, alice, 100 * UNIT)
     box = omni.home.oapps["USDai"]
     omni.home.chain.transact(box.functions.pause(), sender=pauser.address)
     bridge("USDai", alice, 30 * UNIT, EID_ARBITRUM)
@@ -337,12 +331,10 @@ def test_lockbox_paused__release_at_home_held_until_unpaused(
 
 
 def test_blacklisted_operator__cannot_spend_an_allowance(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], refused: Any, mint_usdai: Callable[..., int],
+    omni: Omnichain, fund_remote: Callable[..., None], relayer: Relayer, refused: Any,
     alice: Any, bob: Any, carol: Any, blacklister: Any,
 ) -> None:
-    mint_usdai(alice, 10 * 10**6)
-    bridge("USDai", alice, 10 * UNIT, EID_ETHEREUM)
-    relayer.step()
+    fund_remote(relayer, alice, 10 * UNIT)
     remote = omni.remotes[0]
     oft = remote.oapps["USDai"]
     remote.chain.transact(oft.functions.approve(bob.address, UNIT), sender=alice.address)

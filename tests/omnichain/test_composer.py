@@ -19,13 +19,6 @@ UNIT = 10**18
 STEP = 10**12
 
 
-def _fund_remote(omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int],
-                 holder: Any, amount: int) -> None:
-    mint_usdai(holder, amount // 10**12)
-    bridge("USDai", holder, amount, EID_ETHEREUM)
-    relayer.step()
-
-
 def _remote_balance(omni: Omnichain, token: str, holder: Any) -> int:
     return int(omni.remotes[0].oapps[token].functions.balanceOf(holder.address).call())
 
@@ -43,10 +36,10 @@ def _events(omni: Omnichain, name: str) -> list[Any]:
 
 
 def test_stake_from_the_remote__shares_come_back__dust_stays_home(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], suite: Any,
     alice: Any,
 ) -> None:
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     expected = suite.vault.previewDeposit(600 * UNIT)  # the price does not move within the test
     stake_from(omni, omni.remotes[0], alice.address, 600 * UNIT, min_shares=expected - expected % STEP)
     outcomes = [(d.route, d.outcome) for d in relayer.step()]
@@ -92,10 +85,10 @@ def _error_data(signature: str, *args: Any) -> bytes:
 
 
 def test_stake__vault_paused__refunded_to_the_sender(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], suite: Any,
     alice: Any, pauser: Any,
 ) -> None:
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     suite.vault.pause(sender=pauser)
     _refunded_case(omni, relayer, suite, alice)
     [refunded] = _events(omni, "Refunded")
@@ -103,10 +96,10 @@ def test_stake__vault_paused__refunded_to_the_sender(
 
 
 def test_stake__fewer_shares_than_the_minimum__refunded(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], suite: Any,
     alice: Any,
 ) -> None:
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     expected = suite.vault.previewDeposit(600 * UNIT)
     sent = expected - expected % STEP
     _refunded_case(omni, relayer, suite, alice, min_shares=sent + 1)
@@ -115,10 +108,10 @@ def test_stake__fewer_shares_than_the_minimum__refunded(
 
 
 def test_stake__recipient_blacklisted_on_susdai__refunded(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], suite: Any,
     alice: Any, blacklister: Any,
 ) -> None:
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     suite.vault.setBlacklisted(alice, True, sender=blacklister)
     _refunded_case(omni, relayer, suite, alice)
     [refunded] = _events(omni, "Refunded")
@@ -126,19 +119,19 @@ def test_stake__recipient_blacklisted_on_susdai__refunded(
 
 
 def test_stake__malformed_message__refunded_not_stuck(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], suite: Any,
     alice: Any,
 ) -> None:
     """A message that does not decode must not leave the USDai in the composer: the decoding runs inside
     the refunded step."""
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     _refunded_case(omni, relayer, suite, alice, compose_msg=b"\x01\x02\x03")
     [refunded] = _events(omni, "Refunded")
     assert refunded["args"]["reason"] == b""  # abi.decode's revert carries no data
 
 
 def test_composer__only_the_endpoint__only_from_the_usdai_lockbox__a_compose_runs_once(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], refused: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], refused: Any,
     alice: Any, carol: Any, dvn: Any,
 ) -> None:
     assert omni.composer is not None
@@ -156,7 +149,7 @@ def test_composer__only_the_endpoint__only_from_the_usdai_lockbox__a_compose_run
         home.chain.transact(home.lz.endpoint.functions.lzCompose(carol.address, omni.composer.address, guid, 0,
                                                                  b"\x00" * 76, b""), sender=dvn.address)
     # A real compose, delivered, cannot be delivered again.
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 100 * UNIT)
+    fund_remote(relayer, alice, 100 * UNIT)
     stake_from(omni, omni.remotes[0], alice.address, 100 * UNIT)
     relayer.step()
     [staked] = _events(omni, "Staked")
@@ -170,7 +163,7 @@ def test_composer__only_the_endpoint__only_from_the_usdai_lockbox__a_compose_run
 
 
 def test_stake__price_off_one__the_dust_share_stays_home(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], stake: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], stake: Any,
     suite: Any, alice: Any, bob: Any, keeper: Any,
 ) -> None:
     """At a share price other than 1 the deposit mints a number of shares that is not a whole number of
@@ -178,7 +171,7 @@ def test_stake__price_off_one__the_dust_share_stays_home(
     stake(bob, 10_000 * UNIT)
     omni.home.chain.warp(30 * 86_400)
     suite.usdai.harvestBaseYield(sender=keeper)
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     expected = suite.vault.previewDeposit(600 * UNIT)
     assert expected % STEP != 0  # the case this test is about
     stake_from(omni, omni.remotes[0], alice.address, 600 * UNIT)
@@ -190,7 +183,7 @@ def test_stake__price_off_one__the_dust_share_stays_home(
 
 
 def test_stake__with_native_fees__the_compose_pays_the_way_back(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], suite: Any,
     alice: Any, deployer: Any,
 ) -> None:
     """Workers that charge (as on a live chain): the stake's compose option carries the fee of the send
@@ -198,7 +191,7 @@ def test_stake__with_native_fees__the_compose_pays_the_way_back(
     at home. Without that value the send back would fail with NotEnoughNative and the stake be refunded."""
     for part in omni.chains:
         part.chain.transact(part.lz.worker.functions.setFee(10**15), sender=deployer.address)
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     home_eth = omni.home.chain.w3.eth.get_balance(alice.address)
     stake_from(omni, omni.remotes[0], alice.address, 600 * UNIT)
     [_, compose] = relayer.step()
@@ -212,11 +205,11 @@ def test_stake__with_native_fees__the_compose_pays_the_way_back(
 
 
 def test_stake__shares_cannot_leave__deposit_undone_and_refunded(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], suite: Any,
     alice: Any, pauser: Any,
 ) -> None:
     """The deposit succeeds but the sUSDai lockbox refuses the send: the deposit is undone with it."""
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     supply = suite.vault.totalSupply()
     omni.home.chain.transact(omni.home.oapps["sUSDai"].functions.pause(), sender=pauser.address)
     _refunded_case(omni, relayer, suite, alice)
@@ -226,13 +219,13 @@ def test_stake__shares_cannot_leave__deposit_undone_and_refunded(
 
 
 def test_stake__refund_refused_too__compose_held_then_refunded_on_retry(
-    omni: Omnichain, relayer: Relayer, bridge: Callable[..., Any], mint_usdai: Callable[..., int], suite: Any,
+    omni: Omnichain, relayer: Relayer, fund_remote: Callable[..., None], suite: Any,
     alice: Any, pauser: Any, governance: Any,
 ) -> None:
     """The sUSDai lockbox paused (the stake fails) and the USDai route back closed (limit 0: the refund
     fails too): `lzCompose` reverts and the endpoint keeps the compose queued, the USDai waiting in the
     composer. Once governance reopens the route the retried compose refunds it."""
-    _fund_remote(omni, relayer, bridge, mint_usdai, alice, 1_000 * UNIT)
+    fund_remote(relayer, alice, 1_000 * UNIT)
     home, p = omni.home, omni.params
     home.chain.transact(home.oapps["sUSDai"].functions.pause(), sender=pauser.address)
     usdai_box = home.oapps["USDai"]
