@@ -178,3 +178,71 @@ class Steps:
 
     def _nonce(self) -> int:
         return int(self.account.nonce)
+
+
+class StepBudget:
+    """`stop_after` shared by the steps of several chains (a launch across chains stops once, anywhere)."""
+
+    def __init__(self, stop_after: int | None) -> None:
+        self.stop_after = stop_after
+        self.ran = 0
+
+    def tick(self) -> None:
+        self.ran += 1
+        if self.stop_after is not None and self.ran >= self.stop_after:
+            raise StepInterrupted(f"stopped after {self.ran} steps (--stop-after)")
+
+
+class ChainSteps:
+    """`Steps` for a chain driven through web3 (`scripts/_suite/layerzero.EvmChain`), as `sender`: the
+    omnichain launch, one journal per chain. A pending transaction is settled from the chain with its
+    `done` check; a step with no check (the local LayerZero stack's configuration, which no getter reads
+    back exactly) counts as done once the sender's nonce has moved past the one it was sent with, which
+    holds when nobody else sends from the deployer's key during the launch."""
+
+    def __init__(self, chain: Any, sender: str, journal: Journal, budget: StepBudget | None = None) -> None:
+        self.chain = chain
+        self.sender = to_checksum_address(sender)
+        self.journal = journal
+        self.budget = budget or StepBudget(None)
+        self.sent = 0
+
+    def deploy(self, name: str, contract: str, bytecode: str, *args: Any) -> Any:
+        """Deploys `contract` once: later runs get the recorded address."""
+        if entry := self.journal.done(name):
+            return self.chain.contract(contract, entry["address"])
+        if (entry := self.journal.pending(name)) and self._nonce() > entry["nonce"]:
+            address = create_address(self.sender, entry["nonce"])
+            if self.chain.w3.eth.get_code(address):
+                self.journal.mark(name, status="done", address=address, tx=None, block=None, gas=None)
+                return self.chain.contract(contract, address)
+        self.journal.mark(name, status="pending", nonce=self._nonce())
+        deployed, receipt = self.chain.deploy_with_receipt(contract, bytecode, *args, sender=self.sender)
+        self._mined(name, receipt, address=to_checksum_address(deployed.address))
+        return deployed
+
+    def send(self, name: str, fn: Any, *, done: Callable[[], bool] | None = None, value: int = 0) -> None:
+        """`fn` as one transaction, unless the journal or the chain says it already happened."""
+        if self.journal.done(name):
+            return
+        if (entry := self.journal.pending(name)) and (done() if done is not None else self._nonce() > entry["nonce"]):
+            self.journal.mark(name, status="done", tx=None, block=None, gas=None)
+            return
+        self.journal.mark(name, status="pending", nonce=self._nonce())
+        receipt = self.chain.transact(fn, sender=self.sender, value=value, what=name)
+        self._mined(name, receipt)
+
+    def block_of(self, name: str) -> int | None:
+        entry = self.journal.done(name)
+        return None if entry is None else entry.get("block")
+
+    def _mined(self, name: str, receipt: Mapping[str, Any], **extra: Any) -> None:
+        self.journal.mark(
+            name, status="done", tx="0x" + bytes(receipt["transactionHash"]).hex(), block=int(receipt["blockNumber"]),
+            gas=int(receipt["gasUsed"]), **extra,
+        )
+        self.sent += 1
+        self.budget.tick()
+
+    def _nonce(self) -> int:
+        return int(self.chain.w3.eth.get_transaction_count(self.sender))

@@ -13,7 +13,7 @@ import json
 import socket
 import subprocess
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +165,9 @@ class TxFailed(RuntimeError):
         super().__init__(f"{what}: {name}{args}" if name else f"{what}: reverted (0x{data.hex()})")
 
 
+Signer = Callable[[dict[str, Any]], bytes]  # a web3 transaction -> the raw signed transaction
+
+
 def _error_table(abis: Iterable[Sequence[Mapping[str, Any]]]) -> dict[bytes, tuple[str, list[str]]]:
     table: dict[bytes, tuple[str, list[str]]] = {}
     for abi in abis:
@@ -184,14 +187,17 @@ def _canonical(param: Mapping[str, Any]) -> str:
 
 @dataclass
 class EvmChain:
-    """A chain the omnichain code drives: its web3, its LayerZero endpoint id and the accounts it signs with
-    (anvil's unlocked accounts, which are also Ape's test accounts)."""
+    """A chain the omnichain code drives: its web3 and its LayerZero endpoint id. A sender with a signer in
+    `signers` (a live chain's deployer: `Signer` takes a web3 transaction and returns it signed) sends raw
+    signed transactions; any other sender must be unlocked on the node (anvil's accounts, which are also
+    Ape's test accounts)."""
 
     name: str
     w3: Web3
     eid: int
     abis: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    signers: dict[str, Signer] = field(default_factory=dict)
 
     @property
     def chain_id(self) -> int:
@@ -201,9 +207,12 @@ class EvmChain:
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=self.abis[name])
 
     def deploy(self, name: str, bytecode: str, *args: Any, sender: str) -> Contract:
+        return self.deploy_with_receipt(name, bytecode, *args, sender=sender)[0]
+
+    def deploy_with_receipt(self, name: str, bytecode: str, *args: Any, sender: str) -> tuple[Contract, Any]:
         factory = self.w3.eth.contract(abi=self.abis[name], bytecode=bytecode)
         receipt = self.transact(factory.constructor(*args), sender=sender, what=f"deploy {name}")
-        return self.contract(name, receipt["contractAddress"])
+        return self.contract(name, receipt["contractAddress"]), receipt
 
     def transact(self, fn: Any, *, sender: str, value: int = 0, gas: int | None = None, what: str = "") -> Any:
         """Sends `fn` from `sender` (a simulated call first: a revert raises `TxFailed`, nothing is sent)."""
@@ -214,7 +223,13 @@ class EvmChain:
         except (ContractCustomError, ContractLogicError) as exc:
             raise self.failure(label, exc) from None
         tx["gas"] = gas if gas is not None else estimate * 12 // 10 + 20_000
-        receipt = self.w3.eth.wait_for_transaction_receipt(fn.transact(tx))
+        signer = self.signers.get(Web3.to_checksum_address(sender))
+        if signer is None:
+            tx_hash = fn.transact(tx)
+        else:
+            tx["nonce"] = self.w3.eth.get_transaction_count(Web3.to_checksum_address(sender))
+            tx_hash = self.w3.eth.send_raw_transaction(signer(fn.build_transaction(tx)))
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=600)
         if receipt["status"] != 1:
             raise TxFailed(label, None, (), b"")
         return receipt
@@ -302,58 +317,94 @@ def artifact(name: str) -> dict[str, Any]:
 
 @dataclass
 class LzStack:
-    """LayerZero V2 on one chain: the endpoint, ULN302's send and receive libraries, the local worker
-    (executor and sending-side DVN) and the DVN account that verifies packets arriving here."""
+    """LayerZero V2 on one chain. On a local chain: the endpoint, ULN302's send and receive libraries, the
+    local worker (executor and sending-side DVN) and the DVN account that verifies packets arriving here,
+    all deployed by `deploy_layerzero`. On a live chain only the endpoint, LayerZero's own (`external`):
+    its default libraries, DVNs and executors serve the OApps, and the local relayer does not run there."""
 
     chain: EvmChain
     endpoint: Contract
-    send_lib: Contract
-    receive_lib: Contract
-    worker: Contract
-    dvn: str
-    owner: str
-    deployed_at: int  # the endpoint's block: where a fresh relayer starts reading
+    send_lib: Contract | None
+    receive_lib: Contract | None
+    worker: Contract | None
+    dvn: str | None
+    owner: str | None
+    deployed_at: int  # the endpoint's block (local): where a fresh relayer starts reading
+
+    @property
+    def external(self) -> bool:
+        return self.receive_lib is None
+
+    def local(self) -> tuple[Contract, str]:
+        """(ReceiveUln302, the DVN account) of a local stack, which the local relayer works with."""
+        if self.receive_lib is None or self.dvn is None:
+            raise ValueError(f"{self.chain.name} uses LayerZero's own endpoint: the local relayer does not serve it")
+        return self.receive_lib, self.dvn
 
     def contracts(self) -> dict[str, str]:
-        return {
-            "lzEndpoint": self.endpoint.address,
-            "lzSendUln302": self.send_lib.address,
-            "lzReceiveUln302": self.receive_lib.address,
-            "lzLocalWorker": self.worker.address,
-        }
+        found: dict[str, str] = {"lzEndpoint": self.endpoint.address}
+        for name, contract in (("lzSendUln302", self.send_lib), ("lzReceiveUln302", self.receive_lib),
+                               ("lzLocalWorker", self.worker)):
+            if contract is not None:
+                found[name] = contract.address
+        return found
 
 
-def deploy_layerzero(chain: EvmChain, *, owner: str, dvn: str, worker_bytecode: str) -> LzStack:
-    """The endpoint and ULN302 on a local chain, from LayerZero's artifacts; `dvn` verifies arrivals."""
+def _register_artifacts(chain: EvmChain) -> None:
     for name in ARTIFACTS:
         chain.abis[name] = artifact(name)["abi"]
-    endpoint = chain.deploy("EndpointV2", artifact("EndpointV2")["bytecode"], chain.eid, owner, sender=owner)
-    deployed_at = int(chain.w3.eth.block_number)  # no packet can be older than its endpoint
-    send_lib = chain.deploy(
-        "SendUln302", artifact("SendUln302")["bytecode"], endpoint.address, TREASURY_GAS_LIMIT,
-        TREASURY_GAS_FOR_FEE_CAP, sender=owner,
+
+
+def external_layerzero(chain: EvmChain, endpoint: str) -> LzStack:
+    """LayerZero's endpoint already on `chain` (a live chain): it must have code and answer `chain.eid`;
+    anything else is refused before a transaction is sent."""
+    _register_artifacts(chain)
+    address = Web3.to_checksum_address(endpoint)
+    if not chain.w3.eth.get_code(address):
+        raise ValueError(f"{chain.name}: no contract at the LayerZero endpoint {address}")
+    contract = chain.contract("EndpointV2", address)
+    try:
+        eid = int(contract.functions.eid().call())
+    except (ContractLogicError, ValueError) as exc:
+        raise ValueError(f"{chain.name}: {address} is not a LayerZero V2 endpoint ({exc})") from None
+    if eid != chain.eid:
+        raise ValueError(f"{chain.name}: the endpoint at {address} is eid {eid}, not {chain.eid}")
+    return LzStack(chain, contract, None, None, None, None, None, 0)
+
+
+def deploy_layerzero(steps: Any, *, dvn: str, worker_bytecode: str) -> LzStack:
+    """The endpoint and ULN302 on a local chain, from LayerZero's artifacts, through journaled `steps`
+    (`scripts/_suite/journal.ChainSteps`); `dvn` verifies arrivals. The deployer owns the stack."""
+    chain, owner = steps.chain, steps.sender
+    _register_artifacts(chain)
+    endpoint = steps.deploy("lz.endpoint", "EndpointV2", artifact("EndpointV2")["bytecode"], chain.eid, owner)
+    # No packet can be older than its endpoint: a fresh relayer reads from there.
+    deployed_at = steps.block_of("lz.endpoint") or 0
+    send_lib = steps.deploy(
+        "lz.sendUln302", "SendUln302", artifact("SendUln302")["bytecode"], endpoint.address, TREASURY_GAS_LIMIT,
+        TREASURY_GAS_FOR_FEE_CAP,
     )
-    receive_lib = chain.deploy("ReceiveUln302", artifact("ReceiveUln302")["bytecode"], endpoint.address, sender=owner)
-    worker = chain.deploy("LocalLzWorker", worker_bytecode, sender=owner)
-    for lib in (send_lib, receive_lib):
-        chain.transact(endpoint.functions.registerLibrary(lib.address), sender=owner)
+    receive_lib = steps.deploy("lz.receiveUln302", "ReceiveUln302", artifact("ReceiveUln302")["bytecode"], endpoint.address)
+    worker = steps.deploy("lz.localWorker", "LocalLzWorker", worker_bytecode)
+    for name, lib in (("send", send_lib), ("receive", receive_lib)):
+        steps.send(f"lz.registerLibrary.{name}", endpoint.functions.registerLibrary(lib.address),
+                   done=lambda lib=lib: bool(endpoint.functions.isRegisteredLibrary(lib.address).call()))
     return LzStack(chain, endpoint, send_lib, receive_lib, worker, Web3.to_checksum_address(dvn), owner, deployed_at)
 
 
-def connect(a: LzStack, b: LzStack) -> None:
-    """Default libraries and ULN configs both ways between two stacks (LayerZero's defaults, which an OApp
-    uses unless its delegate sets its own)."""
-    for here, there in ((a, b), (b, a)):
-        owner, chain = here.owner, here.chain
-        send_uln: tuple[Any, ...] = (CONFIRMATIONS, 1, 0, 0, [here.worker.address], [])
-        receive_uln: tuple[Any, ...] = (CONFIRMATIONS, 1, 0, 0, [here.dvn], [])
-        chain.transact(here.send_lib.functions.setDefaultUlnConfigs([(there.chain.eid, send_uln)]), sender=owner)
-        chain.transact(
-            here.send_lib.functions.setDefaultExecutorConfigs([(there.chain.eid, (MAX_MESSAGE_SIZE, here.worker.address))]),
-            sender=owner,
-        )
-        chain.transact(here.receive_lib.functions.setDefaultUlnConfigs([(there.chain.eid, receive_uln)]), sender=owner)
-        chain.transact(here.endpoint.functions.setDefaultSendLibrary(there.chain.eid, here.send_lib.address), sender=owner)
-        chain.transact(
-            here.endpoint.functions.setDefaultReceiveLibrary(there.chain.eid, here.receive_lib.address, 0), sender=owner
-        )
+def connect(here: LzStack, there: LzStack, steps: Any) -> None:
+    """Default libraries and ULN configs on `here` (local) for messages to and from `there` (LayerZero's
+    defaults, which an OApp uses unless its delegate sets its own), through `here`'s journaled `steps`."""
+    assert here.send_lib is not None and here.receive_lib is not None and here.worker is not None
+    eid, endpoint = there.chain.eid, here.endpoint
+    send_uln: tuple[Any, ...] = (CONFIRMATIONS, 1, 0, 0, [here.worker.address], [])
+    receive_uln: tuple[Any, ...] = (CONFIRMATIONS, 1, 0, 0, [here.dvn], [])
+    steps.send(f"lz.{eid}.sendUlnConfig", here.send_lib.functions.setDefaultUlnConfigs([(eid, send_uln)]))
+    steps.send(f"lz.{eid}.executorConfig",
+               here.send_lib.functions.setDefaultExecutorConfigs([(eid, (MAX_MESSAGE_SIZE, here.worker.address))]))
+    steps.send(f"lz.{eid}.receiveUlnConfig", here.receive_lib.functions.setDefaultUlnConfigs([(eid, receive_uln)]))
+    send_lib, receive_lib = here.send_lib.address, here.receive_lib.address
+    steps.send(f"lz.{eid}.defaultSendLibrary", endpoint.functions.setDefaultSendLibrary(eid, send_lib),
+               done=lambda: endpoint.functions.defaultSendLibrary(eid).call() == send_lib)
+    steps.send(f"lz.{eid}.defaultReceiveLibrary", endpoint.functions.setDefaultReceiveLibrary(eid, receive_lib, 0),
+               done=lambda: endpoint.functions.defaultReceiveLibrary(eid).call() == receive_lib)

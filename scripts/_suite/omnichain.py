@@ -18,16 +18,20 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
+from scripts._suite.journal import ChainSteps, Journal, StepBudget
 from scripts._suite.layerzero import (
+    ARTIFACTS,
     SEND,
     SEND_AND_CALL,
     TYPE_3,
     EvmChain,
     LzStack,
     address_to_bytes32,
+    artifact,
     compose_option,
     connect,
     deploy_layerzero,
+    external_layerzero,
     lz_compose_gas,
     lz_receive_gas,
     lz_receive_option,
@@ -98,6 +102,7 @@ class Omnichain:
     pauser: str
     blacklister: str
     composer: Contract | None = None  # OmniComposer on the home chain: stake from another chain
+    sent: int = 0  # transactions the deploy run that made this sent (0: a rerun of a finished launch)
 
     @property
     def chains(self) -> list[ChainOmni]:
@@ -126,6 +131,9 @@ class Omnichain:
     def relayer(self, state_path: Path | None = None) -> Relayer:
         """The local relayer for these chains and their routes; with no state yet it reads from the block the
         LayerZero stacks were deployed in, so no packet sent before it started is missed."""
+        live = [c.chain.name for c in self.chains if c.lz.external]
+        if live:
+            raise ValueError(f"the local relayer serves local chains only; {', '.join(live)} use LayerZero's DVNs and executors")
         return Relayer(self.stacks(), self.routes(), state_path, compose_routes=self.compose_routes(),
                        default_compose_gas=self.params.lz_compose_gas, start_blocks={c.eid: c.lz.deployed_at for c in self.chains})
 
@@ -142,10 +150,15 @@ class Omnichain:
         roles = {"owner": self.owner, "pauser": self.pauser}
         if not part.home:
             roles["blacklister"] = self.blacklister
+        if part.lz.dvn is not None:
+            roles["lzDvn"] = part.lz.dvn  # the local relayer's account
         return {
+            "kind": "omnichain",
+            "network": part.chain.name,
             "chainId": part.chain.chain_id,
             "eid": part.eid,
             "home": part.home,
+            "startBlock": part.lz.deployed_at,
             "contracts": contracts,
             "tokens": part.tokens,
             "peers": {str(o.eid): o.chain.name for o in self.peers_of(part)},
@@ -158,6 +171,53 @@ class Omnichain:
                 "lzComposeGas": self.params.lz_compose_gas,
             },
         }
+
+    @classmethod
+    def from_manifests(cls, project: Any, chains: Sequence[EvmChain], manifests: Sequence[Mapping[str, Any]]) -> Omnichain:
+        """The deployment the manifests describe, on `chains` (matched by chain id), for `verify_omnichain`,
+        the relayer and holders' sends. A chain without a manifest, or a manifest without its chain, is
+        refused by name."""
+        by_id = {int(m["chainId"]): m for m in manifests}
+        parts: list[ChainOmni] = []
+        owner = pauser = blacklister = ""
+        for chain in chains:
+            m = by_id.pop(chain.chain_id, None)
+            if m is None:
+                raise ValueError(f"no omnichain manifest for {chain.name} (chain {chain.chain_id})")
+            if int(m["eid"]) != chain.eid:
+                raise ValueError(f"{chain.name}: the manifest says eid {m['eid']}, the chain is {chain.eid}")
+            register_abis(chain, project)
+            for name in ARTIFACTS:
+                chain.abis[name] = artifact(name)["abi"]
+            c = m["contracts"]
+            optional = {k: chain.contract(n, c[k]) if k in c else None for k, n in (
+                ("lzSendUln302", "SendUln302"), ("lzReceiveUln302", "ReceiveUln302"), ("lzLocalWorker", "LocalLzWorker"))}
+            roles = m["roles"]
+            lz = LzStack(chain, chain.contract("EndpointV2", c["lzEndpoint"]), optional["lzSendUln302"],
+                         optional["lzReceiveUln302"], optional["lzLocalWorker"], roles.get("lzDvn"), None,
+                         int(m.get("startBlock", 0)))
+            is_home = bool(m["home"])
+            kind, name = ("Lockbox", "OmniLockbox") if is_home else ("OFT", "OmniToken")
+            part = ChainOmni(chain, lz, is_home, tokens=dict(m["tokens"]))
+            for token in TOKENS:
+                part.oapps[token] = chain.contract(name, c[f"{token}{kind}"])
+                part.implementations[token] = c[f"{token}{kind}Implementation"]
+            parts.append(part)
+            owner, pauser = roles["owner"], roles["pauser"]
+            blacklister = roles.get("blacklister", blacklister)
+        if by_id:
+            raise ValueError(f"manifests of chains not given: {sorted(by_id)}")
+        homes = [p for p in parts if p.home]
+        if len(homes) != 1:
+            raise ValueError(f"{len(homes)} home chains among the manifests: exactly one is needed")
+        home = homes[0]
+        m = next(x for x in manifests if x["home"])
+        p = m["params"]
+        params = OmniParams(int(p["outboundLimit"]), int(p["inboundLimit"]), int(p["window"]), int(p["lzReceiveGas"]),
+                            int(p["lzComposeGas"]))
+        composer_address = m["contracts"].get("omniComposer")
+        composer = home.chain.contract("OmniComposer", composer_address) if composer_address else None
+        return cls(home, [x for x in parts if not x.home], params, owner, pauser, blacklister, composer)
 
     def write_manifests(self, folder: Path, stem: str) -> list[Path]:
         """`<stem>.<chain name>.omnichain.json` for every chain."""
@@ -180,9 +240,24 @@ def _bytecode(project: Any, name: str) -> str:
     return str(getattr(project, name).contract_type.deployment_bytecode.bytecode)
 
 
-def _proxy(chain: EvmChain, project: Any, name: str, implementation: str, admin: str, init: bytes, sender: str) -> Contract:
-    proxy = chain.deploy("SuiteProxy", _bytecode(project, "SuiteProxy"), implementation, admin, init, sender=sender)
-    return chain.contract(name, proxy.address)
+def _proxy(steps: ChainSteps, project: Any, name: str, step: str, implementation: str, admin: str, init: bytes) -> Contract:
+    proxy = steps.deploy(step, "SuiteProxy", _bytecode(project, "SuiteProxy"), implementation, admin, init)
+    contract: Contract = steps.chain.contract(name, proxy.address)
+    return contract
+
+
+def journal_header(chain: EvmChain, *, home: bool, deployer: str, owner: str, pauser: str, blacklister: str,
+                   params: OmniParams, home_tokens: Mapping[str, str], peers: Sequence[int],
+                   endpoint: str | None) -> dict[str, Any]:
+    """What one chain's journal is for: resuming with other inputs is refused (`Journal.open`)."""
+    return {
+        "kind": "omnichain", "network": chain.name, "chainId": chain.chain_id, "eid": chain.eid, "home": home,
+        "deployer": Web3.to_checksum_address(deployer), "owner": Web3.to_checksum_address(owner),
+        "pauser": Web3.to_checksum_address(pauser), "blacklister": Web3.to_checksum_address(blacklister),
+        "homeTokens": {k: Web3.to_checksum_address(v) for k, v in home_tokens.items()}, "peers": sorted(peers),
+        "endpoint": endpoint or "deployed from npm (local)",
+        "params": {k: str(v) for k, v in vars(params).items()},
+    }
 
 
 def deploy_omnichain(
@@ -195,69 +270,115 @@ def deploy_omnichain(
     owner: str,
     pauser: str,
     blacklister: str,
-    dvns: Mapping[int, str],
+    dvns: Mapping[int, str] | None = None,
+    endpoints: Mapping[int, str] | None = None,
     params: OmniParams | None = None,
+    journals: Mapping[int, Journal] | None = None,
+    stop_after: int | None = None,
 ) -> Omnichain:
-    """LayerZero on every chain, the lockboxes at home, the OFTs elsewhere, and their wiring.
+    """The one omnichain deploy path: LayerZero on every chain, the lockboxes and the composer at home, the
+    OFTs elsewhere, and their wiring, every step journaled per chain (`journals`, by eid; in memory if
+    absent), so that a run stopped anywhere resumes where it stopped and a finished one sends nothing.
+
+    A chain in `endpoints` (eid -> address: a live chain's LayerZero endpoint) uses LayerZero's own
+    endpoint, libraries, DVNs and executors; on any other chain (local) the endpoint and ULN302 are
+    deployed from LayerZero's npm artifacts, with `dvns[eid]` as the verifier the local relayer signs as.
+    Every input is checked before the first transaction.
 
     `owner` is each OApp's owner and endpoint delegate and each proxy's admin owner; the deployer wires the
-    peers, options and limits while it owns them, then hands ownership to `owner` (one step: on a local
-    rehearsal the owner is a known account)."""
+    peers, options and limits while it owns them, then hands ownership to `owner` (one step, checked by
+    `verify_omnichain`)."""
     params = params or OmniParams()
     params.check()
+    endpoints, dvns = dict(endpoints or {}), dict(dvns or {})
     chains = [home, *remotes]
+    if len({c.eid for c in chains}) != len(chains):
+        raise ValueError(f"two chains share an endpoint id: {[c.eid for c in chains]}")
     for chain in chains:
         register_abis(chain, project)
+        if chain.eid not in endpoints and chain.eid not in dvns:
+            raise ValueError(f"{chain.name}: a local chain needs a DVN account (dvns) or a live chain its endpoint")
+    for token in TOKENS:
+        if not home.w3.eth.get_code(Web3.to_checksum_address(home_tokens[token])):
+            raise ValueError(f"{home.name}: no {token} contract at {home_tokens[token]}")
+    external = {c.eid: external_layerzero(c, endpoints[c.eid]) for c in chains if c.eid in endpoints}
+    budget = StepBudget(stop_after)
+    steps = {
+        c.eid: ChainSteps(c, deployer, (journals or {}).get(c.eid) or Journal(None), budget) for c in chains
+    }
+
     worker = _bytecode(project, "LocalLzWorker")
-    stacks = {c.eid: deploy_layerzero(c, owner=deployer, dvn=dvns[c.eid], worker_bytecode=worker) for c in chains}
+    stacks = {
+        c.eid: external.get(c.eid) or deploy_layerzero(steps[c.eid], dvn=dvns[c.eid], worker_bytecode=worker)
+        for c in chains
+    }
     for remote in remotes:
-        connect(stacks[home.eid], stacks[remote.eid])
+        for a, b in ((home, remote), (remote, home)):
+            if not stacks[a.eid].external:
+                connect(stacks[a.eid], stacks[b.eid], steps[a.eid])
 
     home_part = ChainOmni(home, stacks[home.eid], True, tokens=dict(home_tokens))
+    at_home = steps[home.eid]
     for token in TOKENS:
-        impl = home.deploy("OmniLockbox", _bytecode(project, "OmniLockbox"), home_tokens[token],
-                           stacks[home.eid].endpoint.address, sender=deployer)
+        impl = at_home.deploy(f"{token}.lockbox.implementation", "OmniLockbox", _bytecode(project, "OmniLockbox"),
+                              home_tokens[token], stacks[home.eid].endpoint.address)
         init = impl.functions.initialize(deployer, pauser)._encode_transaction_data()
-        home_part.oapps[token] = _proxy(home, project, "OmniLockbox", impl.address, owner, bytes.fromhex(init[2:]), deployer)
+        home_part.oapps[token] = _proxy(at_home, project, "OmniLockbox", f"{token}.lockbox.proxy", impl.address, owner,
+                                        bytes.fromhex(init[2:]))
         home_part.implementations[token] = impl.address
     remote_parts = []
     for remote in remotes:
         part = ChainOmni(remote, stacks[remote.eid], False)
+        remote_steps = steps[remote.eid]
         for token in TOKENS:
-            impl = remote.deploy("OmniToken", _bytecode(project, "OmniToken"), stacks[remote.eid].endpoint.address,
-                                 sender=deployer)
+            impl = remote_steps.deploy(f"{token}.oft.implementation", "OmniToken", _bytecode(project, "OmniToken"),
+                                stacks[remote.eid].endpoint.address)
             init = impl.functions.initialize(token, token, deployer, pauser, blacklister)._encode_transaction_data()
-            part.oapps[token] = _proxy(remote, project, "OmniToken", impl.address, owner, bytes.fromhex(init[2:]), deployer)
+            part.oapps[token] = _proxy(remote_steps, project, "OmniToken", f"{token}.oft.proxy", impl.address, owner,
+                                       bytes.fromhex(init[2:]))
             part.implementations[token] = impl.address
             part.tokens[token] = part.oapps[token].address
         remote_parts.append(part)
 
-    composer = home.deploy(
-        "OmniComposer", _bytecode(project, "OmniComposer"), stacks[home.eid].endpoint.address,
-        home_part.oapps["USDai"].address, home_part.oapps["sUSDai"].address, home_tokens["sUSDai"], sender=deployer,
+    composer = at_home.deploy(
+        "composer", "OmniComposer", _bytecode(project, "OmniComposer"), stacks[home.eid].endpoint.address,
+        home_part.oapps["USDai"].address, home_part.oapps["sUSDai"].address, home_tokens["sUSDai"],
     )
     omni = Omnichain(home_part, remote_parts, params, Web3.to_checksum_address(owner), pauser, blacklister, composer)
     for here in omni.chains:
         for there in omni.peers_of(here):
             for token in TOKENS:
-                _wire(here, there, token, params, deployer)
+                _wire(steps[here.eid], here, there, token, params)
     if Web3.to_checksum_address(deployer) != omni.owner:
         for c in omni.chains:
-            for oapp in c.oapps.values():
-                c.chain.transact(oapp.functions.setDelegate(owner), sender=deployer)
-                c.chain.transact(oapp.functions.transferOwnership(owner), sender=deployer)
+            for token, oapp in c.oapps.items():
+                _hand_over(steps[c.eid], c, token, oapp, omni.owner)
+    omni.sent = sum(s.sent for s in steps.values())
     return omni
 
 
-def _wire(here: ChainOmni, there: ChainOmni, token: str, params: OmniParams, sender: str) -> None:
+def _hand_over(steps: ChainSteps, part: ChainOmni, token: str, oapp: Contract, owner: str) -> None:
+    """The endpoint delegate, then the ownership (the proxy's admin is the owner's from its creation)."""
+    endpoint = part.lz.endpoint
+    steps.send(f"{token}.setDelegate", oapp.functions.setDelegate(owner),
+               done=lambda: endpoint.functions.delegates(oapp.address).call() == owner)
+    steps.send(f"{token}.transferOwnership", oapp.functions.transferOwnership(owner),
+               done=lambda: oapp.functions.owner().call() == owner)
+
+
+def _wire(steps: ChainSteps, here: ChainOmni, there: ChainOmni, token: str, params: OmniParams) -> None:
     oapp, peer = here.oapps[token], there.oapps[token]
-    chain = here.chain
-    chain.transact(oapp.functions.setPeer(there.eid, address_to_bytes32(peer.address)), sender=sender)
-    enforced = [(there.eid, t, params.options(t)) for t in (SEND, SEND_AND_CALL)]
-    chain.transact(oapp.functions.setEnforcedOptions(enforced), sender=sender)
-    chain.transact(
-        oapp.functions.setRateLimits(there.eid, params.outbound_limit, params.window, params.inbound_limit, params.window),
-        sender=sender,
+    eid, peer_word = there.eid, address_to_bytes32(peer.address)
+    steps.send(f"{token}.{eid}.peer", oapp.functions.setPeer(eid, peer_word),
+               done=lambda: bytes(oapp.functions.peers(eid).call()) == peer_word)
+    enforced = [(eid, t, params.options(t)) for t in (SEND, SEND_AND_CALL)]
+    steps.send(f"{token}.{eid}.enforcedOptions", oapp.functions.setEnforcedOptions(enforced),
+               done=lambda: all(bytes(oapp.functions.enforcedOptions(eid, t).call()) == o for _, t, o in enforced))
+    limits = {True: (params.outbound_limit, params.window), False: (params.inbound_limit, params.window)}
+    steps.send(
+        f"{token}.{eid}.rateLimits",
+        oapp.functions.setRateLimits(eid, params.outbound_limit, params.window, params.inbound_limit, params.window),
+        done=lambda: all(tuple(oapp.functions.rateLimit(eid, d).call()[:2]) == limits[d] for d in limits),
     )
 
 

@@ -202,10 +202,11 @@ class Relayer:
             return {}
         dst = self._destination(packet)
         chain = dst.chain
-        r1 = chain.transact(dst.receive_lib.functions.verify(packet.header, packet.payload_hash, CONFIRMATIONS),
-                            sender=dst.dvn, what="verify")
-        r2 = chain.transact(dst.receive_lib.functions.commitVerification(packet.header, packet.payload_hash),
-                            sender=dst.dvn, what="commitVerification")
+        receive_lib, dvn = dst.local()
+        r1 = chain.transact(receive_lib.functions.verify(packet.header, packet.payload_hash, CONFIRMATIONS),
+                            sender=dvn, what="verify")
+        r2 = chain.transact(receive_lib.functions.commitVerification(packet.header, packet.payload_hash),
+                            sender=dvn, what="commitVerification")
         return {"verify": int(r1["gasUsed"]), "commit": int(r2["gasUsed"])}
 
     def deliver(self, packet: Packet) -> Delivery:
@@ -227,7 +228,7 @@ class Relayer:
         block_gas = int(dst.chain.w3.eth.get_block("latest")["gasLimit"])
         limit = min(lz_receive_gas(packet.options) + DELIVERY_OVERHEAD_GAS, block_gas)
         try:
-            receipt = dst.chain.transact(fn, sender=dst.dvn, gas=limit, what="lzReceive")
+            receipt = dst.chain.transact(fn, sender=dst.local()[1], gas=limit, what="lzReceive")
         except TxFailed as exc:
             return Delivery(packet.guid, route, "refused", str(exc), exc.name, tuple(exc.args_), gas)
         gas["lzReceive"] = int(receipt["gasUsed"])
@@ -255,7 +256,7 @@ class Relayer:
                                                 compose.message, b"")
         block_gas = int(stack.chain.w3.eth.get_block("latest")["gasLimit"])
         try:
-            receipt = stack.chain.transact(fn, sender=stack.dvn, value=compose.value,
+            receipt = stack.chain.transact(fn, sender=stack.local()[1], value=compose.value,
                                            gas=min(compose.gas + DELIVERY_OVERHEAD_GAS, block_gas), what="lzCompose")
         except TxFailed as exc:
             return Delivery(compose.guid, route, "refused", str(exc), exc.name, tuple(exc.args_))
