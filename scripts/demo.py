@@ -3,7 +3,10 @@ code and walks its lifecycle, printing balances, prices, queue states and the ga
 
 from __future__ import annotations
 
+import json
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -131,31 +134,38 @@ def main() -> None:
     stack = demo_credit(suite, log, custodian, appraiser)
     demo_qev(suite, log, stack)
 
-    demo_omnichain(suite, alice, governance)
+    remote, omni_manifests = demo_omnichain(suite, alice, governance)
+    try:
+        section("Status (`ape run status`: the operator's view of the same chain)")
+        click.echo(render_text(read_snapshot(manifest["contracts"])), nl=False)
 
-    section("Status (`ape run status`: the operator's view of the same chain)")
-    click.echo(render_text(read_snapshot(manifest["contracts"])), nl=False)
+        section("Gas per step")
+        click.echo(log.render())
 
-    section("Gas per step")
-    click.echo(log.render())
+        section("Allo points on both chains (`ape run points sync --remote URL|show|export`: 5 per USDai-day held, "
+                "2 per USDai-day of sUSDai, summed over the chains)")
+        remote_url = str(remote.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+        omnichain = [(m, None if m["home"] else remote_url) for m in omni_manifests]
+        click.echo(leaderboard_text(manifest["contracts"], labels=actor_labels(), omnichain=omnichain), nl=False)
+    finally:
+        remote.stop()
 
-    section("Allo points (`ape run points sync|show|export`: 5 per USDai-day held, 2 per USDai-day of sUSDai)")
-    click.echo(leaderboard_text(manifest["contracts"], labels=actor_labels()), nl=False)
 
-
-def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
-    """USDai to a second chain and back over LayerZero V2, the relayer polling as DVN and executor."""
+def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """USDai to a second chain and back over LayerZero V2, the relayer polling as DVN and executor.
+    Returns the second chain (still running: the points are counted on it too; the caller stops it) and
+    the launch's manifests."""
     from ape import project
 
     from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, boot_anvil
     from scripts._suite.omnichain import (
         ChainOmni,
-        deploy_omnichain,
         locked_and_supply,
         send_tokens,
         stake_from,
         verify_omnichain,
     )
+    from scripts._suite.omnilaunch import launch
     from scripts._suite.relayer import Delivery
 
     section("Omnichain: USDai to Ethereum and back, and staking from Ethereum, over LayerZero V2 (a second anvil, chain id 1)")
@@ -164,15 +174,23 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
     home = EvmChain("arbitrum", chain.provider.web3, EID_ARBITRUM)
     remote = boot_anvil("ethereum", 1, EID_ETHEREUM)
     try:
-        omni = deploy_omnichain(
-            project, home, [remote], {"USDai": suite.usdai.address, "sUSDai": suite.vault.address},
-            deployer=deployer, owner=governance.address, pauser=pauser,
-            blacklister=blacklister, dvns={EID_ARBITRUM: dvn, EID_ETHEREUM: dvn},
-        )
+        # The demo moved the home chain's clock months ahead; the second chain starts at the same time, so
+        # that points on both chains count the same days.
+        remote.rpc("evm_setNextBlockTimestamp", int(chain.blocks.head.timestamp) + 1)
+        remote.rpc("evm_mine")
+        # The launch path of `ape run omnichain deploy`: journaled per chain, a manifest per chain.
+        with tempfile.TemporaryDirectory(prefix="omnichain-") as folder:
+            launched = launch(
+                project, home, [remote], {"USDai": suite.usdai.address, "sUSDai": suite.vault.address},
+                folder=Path(folder), stem="demo", deployer=deployer, owner=governance.address, pauser=pauser,
+                blacklister=blacklister, local={EID_ARBITRUM: True, EID_ETHEREUM: True}, dvn=dvn,
+            )
+            manifests = [json.loads(p.read_text()) for p in launched.manifests]
+        omni = launched.omni
         problems = verify_omnichain(omni)
         click.echo(
             f"EndpointV2 and ULN302 from LayerZero's npm artifacts on both chains; lockboxes for USDai and sUSDai "
-            f"on chain {home.chain_id}, OFTs on chain {remote.chain_id}; rate limit "
+            f"on chain {home.chain_id}, OFTs on chain {remote.chain_id}; {omni.sent} journaled transactions; rate limit "
             f"{usd(omni.params.outbound_limit)} per {omni.params.window // 3600} h each way; cross-chain verify: "
             + ("ok (peers, enforced options, limits, roles)" if not problems else "; ".join(problems))
         )
@@ -210,8 +228,10 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> None:
             f"lockboxes: USDai {usd(locked)} locked for an OFT supply of {usd(supply)}, sUSDai {usd(s_locked)} for "
             f"{usd(s_supply)} (all delivered, so locked == supply: {locked == supply and s_locked == s_supply})"
         )
-    finally:
+    except BaseException:
         remote.stop()
+        raise
+    return remote, manifests
 
 
 def actor_labels() -> dict[str, str]:

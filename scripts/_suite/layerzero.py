@@ -329,7 +329,7 @@ class LzStack:
     worker: Contract | None
     dvn: str | None
     owner: str | None
-    deployed_at: int  # the endpoint's block (local): where a fresh relayer starts reading
+    deployed_at: int  # the endpoint's block (local), the launch's first (live): where a reader starts
 
     @property
     def external(self) -> bool:

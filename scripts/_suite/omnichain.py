@@ -340,6 +340,10 @@ def deploy_omnichain(
             part.tokens[token] = part.oapps[token].address
         remote_parts.append(part)
 
+    for ec in chains:  # LayerZero's own endpoint is older than the launch: its part starts at its first OApp
+        if stacks[ec.eid].external:
+            first = "USDai.lockbox.implementation" if ec is home else "USDai.oft.implementation"
+            stacks[ec.eid].deployed_at = steps[ec.eid].block_of(first) or int(ec.w3.eth.block_number)
     composer = at_home.deploy(
         "composer", "OmniComposer", _bytecode(project, "OmniComposer"), stacks[home.eid].endpoint.address,
         home_part.oapps["USDai"].address, home_part.oapps["sUSDai"].address, home_tokens["sUSDai"],

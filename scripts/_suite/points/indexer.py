@@ -58,6 +58,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -222,24 +223,32 @@ class Deployment:
 
     chain_id: int
     usdai: str  # lower case
-    vault: str
-    ticket: str
+    vault: str  # home: the vault; another chain: its sUSDai OFT
+    ticket: str | None  # None on another chain (no requests there)
     registry: str | None
     excluded: frozenset[str]  # lower case: earn nothing
     start_block: int
+    home_chain_id: int | None = None  # another chain: the home chain whose index prices its sUSDai
+
+    @property
+    def remote(self) -> bool:
+        return self.home_chain_id is not None
 
     @classmethod
-    def from_manifest(cls, contracts: Mapping[str, Any], chain_id: int, start_block: int = 0) -> Deployment:
-        """From a manifest's `contracts` table (`Suite.manifest()["contracts"]`)."""
+    def from_manifest(cls, contracts: Mapping[str, Any], chain_id: int, start_block: int = 0,
+                      also_excluded: Mapping[str, Any] | None = None) -> Deployment:
+        """From a manifest's `contracts` table (`Suite.manifest()["contracts"]`); `also_excluded` is the
+        home omnichain manifest's table (lockboxes, composer, LayerZero), which earn nothing either."""
         for name in ("USDai", "sUSDai", "RedemptionTicket"):
             if name not in contracts:
                 raise PointsError(f"the manifest lists no {name}")
-        for name, address in contracts.items():
+        for name, address in {**contracts, **(also_excluded or {})}.items():
             if not isinstance(address, str) or not is_address(address):
                 raise PointsError(f"manifest entry {name} is not an address: {address!r}")
         if start_block < 0:
             raise PointsError(f"--from-block {start_block}: a block number is at least 0")
-        excluded = frozenset({str(a).lower() for a in contracts.values()} | {ZERO, DEAD})
+        protocol = [*contracts.values(), *(also_excluded or {}).values()]
+        excluded = frozenset({str(a).lower() for a in protocol} | {ZERO, DEAD})
         registry = contracts.get("FiLoRegistry")
         return cls(
             chain_id=int(chain_id),
@@ -251,22 +260,47 @@ class Deployment:
             start_block=int(start_block),
         )
 
+    @classmethod
+    def from_omnichain(cls, manifest: Mapping[str, Any], home_chain_id: int, start_block: int | None = None) -> Deployment:
+        """Another chain's part, from its omnichain manifest (`ape run omnichain deploy`): its USDai and
+        sUSDai OFTs; its own contracts earn nothing."""
+        if manifest.get("home"):
+            raise PointsError(f"the omnichain manifest of chain {manifest.get('chainId')} is the home chain's")
+        contracts = manifest["contracts"]
+        for name in ("USDaiOFT", "sUSDaiOFT"):
+            if not is_address(str(contracts.get(name))):
+                raise PointsError(f"the omnichain manifest of chain {manifest.get('chainId')} lists no {name}")
+        start = int(manifest.get("startBlock", 0)) if start_block is None else start_block
+        return cls(
+            chain_id=int(manifest["chainId"]), usdai=str(contracts["USDaiOFT"]).lower(),
+            vault=str(contracts["sUSDaiOFT"]).lower(), ticket=None, registry=None,
+            excluded=frozenset({str(a).lower() for a in contracts.values()} | {ZERO, DEAD}), start_block=start,
+            home_chain_id=int(home_chain_id),
+        )
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "chainId": self.chain_id, "USDai": self.usdai, "sUSDai": self.vault, "RedemptionTicket": self.ticket,
             "FiLoRegistry": self.registry, "excluded": sorted(self.excluded), "startBlock": self.start_block,
         }
+        if self.home_chain_id is not None:
+            found["homeChainId"] = self.home_chain_id
+        return found
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Deployment:
+        ticket, home = data.get("RedemptionTicket"), data.get("homeChainId")
         return cls(
             chain_id=int(data["chainId"]), usdai=str(data["USDai"]), vault=str(data["sUSDai"]),
-            ticket=str(data["RedemptionTicket"]), registry=data.get("FiLoRegistry"),
+            ticket=None if ticket is None else str(ticket), registry=data.get("FiLoRegistry"),
             excluded=frozenset(data["excluded"]), start_block=int(data["startBlock"]),
+            home_chain_id=None if home is None else int(home),
         )
 
     def addresses(self) -> dict[str, str]:
-        found = {"USDai": self.usdai, "sUSDai": self.vault, "RedemptionTicket": self.ticket}
+        found = {"USDai": self.usdai, "sUSDai": self.vault}
+        if self.ticket is not None:
+            found["RedemptionTicket"] = self.ticket
         if self.registry is not None:
             found["FiLoRegistry"] = self.registry
         return found
@@ -338,12 +372,37 @@ def initial_state(start_block: int) -> dict[str, Any]:
     return {"block": start_block - 1, "timestamp": None, "clock": "0", "priceClock": "0", "price": "0", "events": 0}
 
 
+@dataclass(frozen=True)
+class PriceSchedule:
+    """The home index's share price over time, for another chain's sUSDai: (timestamp, price) samples in
+    the order the home chain took them, known up to `until` (the home index's block time). A sample holds
+    from its timestamp on, as at home; of samples with one timestamp the last holds."""
+
+    samples: tuple[tuple[int, int], ...]
+    until: int
+
+    def at(self, timestamp: int) -> int:
+        """The price holding at `timestamp` (0 before the first sample)."""
+        i = bisect_right(self.samples, timestamp, key=lambda s: s[0])
+        return self.samples[i - 1][1] if i else 0
+
+    def changes(self, after: int, upto: int) -> list[tuple[int, int]]:
+        """The samples with `after` < timestamp <= `upto`, in order."""
+        low = bisect_right(self.samples, after, key=lambda s: s[0])
+        high = bisect_right(self.samples, upto, key=lambda s: s[0])
+        return list(self.samples[low:high])
+
+
 class Ledger:
     """Balances, escrows and the two clocks, in memory while a sync applies logs; records what it
-    changes (for the store) and, inside the reorg window, the values before each block changed them."""
+    changes (for the store) and, inside the reorg window, the values before each block changed them.
+    At home it records every price it samples (`samples`, for the other chains' indexes); on another
+    chain the price follows the home samples (`schedule`) at their own times."""
 
-    def __init__(self, deployment: Deployment, loaded: Loaded) -> None:
+    def __init__(self, deployment: Deployment, loaded: Loaded, schedule: PriceSchedule | None = None) -> None:
         state = loaded.state or initial_state(deployment.start_block)
+        self.schedule = schedule
+        self.samples: list[tuple[int, int, int]] = []  # (block, timestamp, price), home only
         self.excluded = deployment.excluded
         self.vault = deployment.vault
         self.accounts: dict[str, AccountRow] = loaded.accounts
@@ -377,7 +436,16 @@ class Ledger:
             if elapsed < 0:
                 raise PointsError(f"block {number} is older than block {self.block}")
             self.clock += elapsed
-            self.price_clock += self.price * elapsed
+            if self.schedule is None:
+                self.price_clock += self.price * elapsed
+            else:  # another chain: the home price changes at the home samples' times
+                mark = self.timestamp
+                for at, price in self.schedule.changes(self.timestamp, timestamp):
+                    self.price_clock += self.price * (at - mark)
+                    mark, self.price = at, price
+                self.price_clock += self.price * (timestamp - mark)
+        elif self.schedule is not None:
+            self.price = self.schedule.at(timestamp)
         self.timestamp = timestamp
         self.block = number
 
@@ -450,6 +518,9 @@ class Ledger:
         self.settle(found[0])[2] -= shares
 
     def price_sampled(self, price: int) -> None:
+        if price != self.price:
+            assert self.timestamp is not None
+            self.samples.append((self.block, self.timestamp, price))
         self.price = price
 
     # -------------------------------------------------------- checks and output
@@ -465,13 +536,14 @@ class Ledger:
                 "an escrow path this indexer does not follow"
             )
 
-    def take_changes(self) -> tuple[dict[str, AccountRow], dict[int, RequestRow], list[BlockUndo]]:
+    def take_changes(self) -> tuple[dict[str, AccountRow], dict[int, RequestRow], list[BlockUndo], list[tuple[int, int, int]]]:
         accounts = {a: list(self.accounts[a]) for a in self.changed_accounts}
         requests = {i: (str(self.requests[i][0]), int(self.requests[i][1])) for i in self.changed_requests}
         undo, self.undo = self.undo, []
+        samples, self.samples = self.samples, []
         self._before = None  # a block's record is complete once committed
         self.changed_accounts, self.changed_requests = set(), set()
-        return accounts, requests, undo
+        return accounts, requests, undo, samples
 
 
 # ---------------------------------------------------------------- reading the chain
@@ -599,6 +671,34 @@ def _check_fresh_start(rpc: Rpc, deployment: Deployment) -> None:
         )
 
 
+def _last_block_at(rpc: Rpc, low: int, high: int, timestamp: int) -> int:
+    """The newest block in [low, high] whose time is at most `timestamp` (`low` if none is): another
+    chain is indexed only as far as the home index's prices are known."""
+    def time_of(number: int) -> int:
+        header = _header(rpc, number)
+        if header is None:
+            raise ChainMoved(f"block {number} is gone")
+        return int(header["timestamp"], 16)
+
+    if high <= low or time_of(high) <= timestamp:
+        return max(low, high)
+    while high - low > 1:  # time_of(high) > timestamp; low is the answer or below it
+        middle = (low + high) // 2
+        if time_of(middle) <= timestamp:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def home_schedule(store: Store) -> PriceSchedule:
+    """The home index's prices, for the other chains' indexes; refuses an index never synced."""
+    state = store.state()
+    if state is None or state.get("timestamp") is None:
+        raise PointsError(f"--db {store.label}: the home chain is not indexed yet (sync it first)")
+    return PriceSchedule(tuple(store.prices()), int(state["timestamp"]))
+
+
 def _windows(low: int, high: int, floor: int, span: int) -> Iterator[tuple[int, int]]:
     """[low, high] cut into windows of at most `span` blocks, one of them ending exactly at `floor`."""
     while low <= high:
@@ -619,8 +719,13 @@ def sync(
     batch_blocks: int = DEFAULT_BATCH_BLOCKS,
     reorg_depth: int = DEFAULT_REORG_DEPTH,
     progress: Progress | None = None,
+    schedule: PriceSchedule | None = None,
 ) -> SyncReport:
-    """Indexes from the last indexed block up to the chain head less `confirmations` (or `to_block`)."""
+    """Indexes from the last indexed block up to the chain head less `confirmations` (or `to_block`).
+    Another chain's index needs the home index's prices (`schedule`, `home_schedule(home store)`) and goes
+    no further than the home index's time."""
+    if deployment.remote != (schedule is not None):
+        raise PointsError("another chain's index needs the home index's prices, and only it does")
     for flag, value, least in (("--confirmations", confirmations, 0), ("--batch-blocks", batch_blocks, 1), ("--reorg-depth", reorg_depth, 0)):
         if value < least:
             raise PointsError(f"{flag} {value}: at least {least}")
@@ -636,7 +741,7 @@ def sync(
             if found is not None:
                 rolled_back_to, undone = found, undone + count
             return _sync_once(store, rpc, deployment, confirmations, to_block, batch_blocks, reorg_depth, progress,
-                              started, rolled_back_to, undone)
+                              started, rolled_back_to, undone, schedule)
         except ChainMoved:
             if attempt == MAX_RETRIES - 1:
                 raise
@@ -646,13 +751,16 @@ def sync(
 def _sync_once(
     store: Store, rpc: Rpc, deployment: Deployment, confirmations: int, to_block: int | None, batch_blocks: int,
     reorg_depth: int, progress: Progress | None, started: float, rolled_back_to: int | None, undone: int,
+    schedule: PriceSchedule | None = None,
 ) -> SyncReport:
     head = int(rpc.call("eth_blockNumber", []), 16)
     target = head - confirmations if to_block is None else min(to_block, head - confirmations)
     loaded = store.load()
     if loaded.state is None:
         _check_fresh_start(rpc, deployment)
-    ledger = Ledger(deployment, loaded)
+    ledger = Ledger(deployment, loaded, schedule)
+    if schedule is not None:
+        target = min(target, _last_block_at(rpc, max(ledger.block, deployment.start_block - 1), target, schedule.until))
     first = ledger.block + 1
     if first > target:
         return SyncReport(None, ledger.block, 0, time.monotonic() - started, rolled_back_to, undone)
@@ -664,8 +772,8 @@ def _sync_once(
 
     def commit() -> None:
         keep_from = min(floor, ledger.block)
-        accounts, requests, undo = ledger.take_changes()
-        store.commit(ledger.state(), accounts, requests, undo, hashes.items(), keep_from)
+        accounts, requests, undo, samples = ledger.take_changes()
+        store.commit(ledger.state(), accounts, requests, undo, hashes.items(), keep_from, samples)
         hashes.clear()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -719,6 +827,8 @@ def _apply(
             raise ChainMoved(f"block {number}: logs of two different blocks")
         blocks[-1][2].append(log)
         address = str(log["address"]).lower()
+        if deployment.remote:
+            continue  # another chain's price is the home index's
         if address == vault or address == deployment.registry:
             priced.add(number)
         elif address == usdai:

@@ -10,6 +10,8 @@ bit for bit):
 - `accounts`: per address its USDai, its sUSDai shares, the escrowed shares of the pending requests it
   holds the tickets of, its accrued numerator and the clock readings it was last settled at;
 - `requests`: per redemption request, the ticket's holder and the shares still escrowed;
+- `prices`: every change of the sampled share price (block, timestamp, price): the other chains' indexes
+  price their sUSDai with it (indexer.py, `PriceSchedule`);
 - `blocks`: hashes of recent indexed blocks, compared with the chain to find a reorg;
 - `undo`: for recent blocks only (the reorg window), one row per block with the value each row and
   the running state had before the block changed them, so a reorged range can be rolled back exactly.
@@ -29,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the home index keeps its price samples (points_prices) for the other chains
 
 # An account row: usdai, shares, escrow, acc, usdai clock mark, price clock mark (see indexer.py).
 AccountRow = list[int]
@@ -75,6 +77,13 @@ requests = sa.Table(
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("holder", sa.String(42), nullable=False),
     sa.Column("escrow", Uint, nullable=False),
+)
+prices = sa.Table(
+    "points_prices", metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),  # the order samples were taken in
+    sa.Column("block", sa.BigInteger, nullable=False, index=True),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("price", Uint, nullable=False),
 )
 blocks = sa.Table(
     "points_blocks", metadata,
@@ -187,12 +196,19 @@ class Store:
         undo_rows: Sequence[BlockUndo],
         block_hashes: Iterable[tuple[int, str]],
         keep_from: int,
+        samples: Sequence[tuple[int, int, int]] = (),
     ) -> None:
         """Writes one batch in one transaction; undo rows and block hashes below `keep_from` (out of the
-        reorg window) are dropped."""
+        reorg window) are dropped. `samples` are new (block, timestamp, price) changes of the price."""
         with self.engine.begin() as conn:
             self._upsert_accounts(conn, changed_accounts)
             self._upsert_requests(conn, changed_requests)
+            if samples:
+                seq = conn.execute(sa.select(sa.func.max(prices.c.seq))).scalar()
+                start = 0 if seq is None else int(seq) + 1
+                conn.execute(prices.insert(), [
+                    {"seq": start + i, "block": b, "timestamp": t, "price": p} for i, (b, t, p) in enumerate(samples)
+                ])
             if undo_rows:
                 conn.execute(undo.delete().where(undo.c.block.in_([u.block for u in undo_rows])))
                 conn.execute(undo.insert(), [{"block": u.block, "before": u.to_json()} for u in undo_rows])
@@ -254,7 +270,14 @@ class Store:
                 undone += len(before["accounts"]) + len(before["requests"]) + 1
             conn.execute(undo.delete().where(undo.c.block > to_block))
             conn.execute(blocks.delete().where(blocks.c.number > to_block))
+            conn.execute(prices.delete().where(prices.c.block > to_block))
         return undone
+
+    def prices(self) -> list[tuple[int, int]]:
+        """(timestamp, price) of every price change, in the order they were sampled."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(prices.c.timestamp, prices.c.price).order_by(prices.c.seq)).all()
+        return [(int(t), int(p)) for t, p in rows]
 
 
 def _safe(url: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,27 +36,62 @@ FORMATS = ("csv", "json")
 
 
 @dataclass(frozen=True)
+class ChainCut:
+    """Another chain's index in a table: its deployment and the block (and time) it is indexed to."""
+
+    deployment: Deployment
+    block: int
+    timestamp: int | None
+
+
+@dataclass(frozen=True)
 class PointsTable:
     deployment: Deployment
     block: int
     timestamp: int | None
     rows: tuple[Holding, ...]
     tree: merkle.Tree
+    others: tuple[ChainCut, ...] = ()  # the other chains' indexes summed in (points on every chain)
 
     @property
     def total(self) -> int:
         return sum(h.points for h in self.rows)
 
 
-def read_table(store: Store) -> PointsTable:
-    """The index's table at its block, with its Merkle tree; refuses an index never synced."""
+def _read(store: Store) -> tuple[Deployment, int, int | None, list[Holding]]:
     state, rows = holdings(store)
     found = store.deployment()
     if state is None or found is None or int(state["block"]) < int(found["startBlock"]):
         raise PointsError(f"--db {store.label} holds no index yet: run `ape run points sync` first")
-    tree = merkle.build((h.account, h.points) for h in rows)
     timestamp = None if state["timestamp"] is None else int(state["timestamp"])
-    return PointsTable(Deployment.from_json(found), int(state["block"]), timestamp, tuple(rows), tree)
+    return Deployment.from_json(found), int(state["block"]), timestamp, rows
+
+
+def read_table(store: Store, others: Sequence[Store] = ()) -> PointsTable:
+    """The index's table at its block, with its Merkle tree; refuses an index never synced. With the
+    indexes of other chains (`others`), each account's points (and holdings) are summed over every
+    chain: one row, one leaf per account."""
+    deployment, block, timestamp, rows = _read(store)
+    cuts: list[ChainCut] = []
+    if others:
+        merged: dict[str, list[int]] = {}
+        for part in (rows, *[_cut(o, deployment, cuts) for o in others]):
+            for h in part:
+                found = merged.setdefault(h.account, [0, 0, 0, 0])
+                for i, value in enumerate((h.points, h.usdai, h.shares, h.escrowed)):
+                    found[i] += value
+        rows = [Holding(a, *v) for a, v in merged.items()]
+        rows.sort(key=lambda h: (-h.points, h.account.lower()))
+    tree = merkle.build((h.account, h.points) for h in rows)
+    return PointsTable(deployment, block, timestamp, tuple(rows), tree, tuple(cuts))
+
+
+def _cut(store: Store, home: Deployment, cuts: list[ChainCut]) -> list[Holding]:
+    deployment, block, timestamp, rows = _read(store)
+    if deployment.home_chain_id != home.chain_id:
+        raise PointsError(f"--db {store.label} is not another chain of chain {home.chain_id}'s deployment")
+    cuts.append(ChainCut(deployment, block, timestamp))
+    return rows
 
 
 def _when(timestamp: int | None) -> str:
@@ -78,8 +113,9 @@ def render_leaderboard(t: PointsTable, limit: int | None = None, labels: Mapping
         label = names.get(h.account.lower())
         account = f"{label} ({h.account})" if label else h.account
         rows.append((rank, account, points(h.points), fmt_units(h.usdai, 18, 2), fmt_units(h.shares, 18, 2)))
+    also = "".join(f", chain {c.deployment.chain_id} at block {c.block:,} ({_when(c.timestamp)})" for c in t.others)
     heading = (
-        f"Allo points at block {t.block:,} ({_when(t.timestamp)}): {len(t.rows)} accounts, "
+        f"Allo points at block {t.block:,} ({_when(t.timestamp)}){also}: {len(t.rows)} accounts, "
         f"{points(t.total)} points in all; Merkle root {t.tree.root_hex}"
     )
     more = f"\n... and {len(t.rows) - len(shown)} more" if len(shown) < len(t.rows) else ""
@@ -99,6 +135,11 @@ def export_json(t: PointsTable) -> dict[str, Any]:
         "fromBlock": d.start_block,
         "block": t.block,
         "timestamp": t.timestamp,
+        "otherChains": [
+            {"chainId": c.deployment.chain_id, "contracts": {k: to_checksum_address(v) for k, v in c.deployment.addresses().items()},
+             "fromBlock": c.deployment.start_block, "block": c.block, "timestamp": c.timestamp}
+            for c in t.others
+        ],
         "leaf": LEAF,
         "root": t.tree.root_hex,
         "total": str(t.total),
@@ -128,4 +169,4 @@ def write_export(t: PointsTable, fmt: str, out: Path) -> None:
             writer.writerow([rank, h.account, h.points, h.usdai, h.shares, t.tree.root_hex, ";".join(t.tree.proof_hex(h.account))])
 
 
-__all__ = ["FORMATS", "FORMULA", "POINT", "PointsTable", "export_json", "read_table", "render_leaderboard", "write_export"]
+__all__ = ["FORMATS", "FORMULA", "POINT", "ChainCut", "PointsTable", "export_json", "read_table", "render_leaderboard", "write_export"]
