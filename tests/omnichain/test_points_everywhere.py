@@ -144,3 +144,24 @@ def test_points_cli__another_chain_without_its_index__refused(tmp_path, suite, o
     with pytest.raises(PointsError, match="the other chains' indexes live beside a SQLite --db"):
         chain_db("postgresql://points@db/points", "ethereum")
 
+
+
+def test_store__price_samples_roll_back_with_their_blocks__an_index_of_schema_1_is_refused(tmp_path):
+    import sqlalchemy as sa
+
+    from scripts._suite.points.store import StoreError, meta
+
+    url = f"sqlite:///{tmp_path}/p.sqlite"
+    store = Store(url)
+    state = {"block": 12, "timestamp": 120, "clock": "0", "priceClock": "0", "price": "6", "events": 0}
+    store.commit(state, {}, {}, [], [], 0, [(10, 100, 5), (12, 120, 6)])
+    assert store.prices() == [(100, 5), (120, 6)]
+    store.rollback(11)
+    assert store.prices() == [(100, 5)]
+    store.commit(state, {}, {}, [], [], 0, [(12, 121, 7)])
+    assert store.prices() == [(100, 5), (121, 7)]
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(meta).where(meta.c.key == "schema").values(value="1"))
+    store.close()
+    with pytest.raises(StoreError, match="schema 1, this indexer writes 2"):
+        Store(url)
