@@ -10,6 +10,10 @@ forked) it is used; on a local chain without it, LayerZero is deployed from its 
 `verify` reads every chain back against the manifests (peers, options, limits, roles, the composer) and
 exits 1 with one line per mismatch. `relay` is the local chains' DVN and executor (a polling loop).
 
+A holder's commands: `send` moves USDai or sUSDai between any two chains of the launch (`--from`,
+`--to`: chain names), `stake` stakes USDai held on another chain through the composer (sUSDai comes
+back there). Both quote the LayerZero fee first and print it; `--dry-run` stops there.
+
 Every transaction is signed with `--account` (an Ape account), on every chain. Bad input prints one line,
 never a traceback; a live launch asks for confirmation (or `--yes`)."""
 
@@ -27,10 +31,22 @@ from web3 import Web3
 from scripts._suite.errors import one_line_errors
 from scripts._suite.journal import JournalMismatch, StepInterrupted
 from scripts._suite.layerzero import EvmChain, TxFailed
+from scripts._suite.loans import parse_usdai
 from scripts._suite.manifest import DEPLOYMENTS, default_manifest, load_manifest, manifest_option
-from scripts._suite.omnichain import UNIT, OmniParams, verify_omnichain
+from scripts._suite.omnichain import (
+    SHARED_DECIMALS,
+    TOKENS,
+    UNIT,
+    OmniParams,
+    quote_send,
+    quote_stake,
+    send_tokens,
+    stake_from,
+    verify_omnichain,
+)
 from scripts._suite.omnilaunch import ape_signer, chain_at, is_loopback, launch, lz_network
 from scripts._suite.omnilaunch import load as load_launch
+from scripts._suite.report import fmt_units
 
 _decoded = one_line_errors("OmniLockbox", "OmniToken", "OmniComposer")
 
@@ -140,6 +156,92 @@ def deploy(
     click.echo("verify: ok" if not problems else "verify:\n" + "\n".join(f"MISMATCH {p}" for p in problems))
 
 
+def _launched(remotes: tuple[str, ...], manifest: Path | None, out: Path, account: Any = None) -> Any:
+    path, _ = _stem(manifest)
+    home, _ = _home()
+    chains = _remotes(remotes)
+    if account is not None:
+        signer = ape_signer(account, chain.provider.network.ecosystem)
+        for c in (home, *chains):
+            c.signers[account.address] = signer
+    return load_launch(project, home, chains, out, path.stem)
+
+
+def _part(omni: Any, name: str) -> Any:
+    for part in omni.chains:
+        if part.chain.name == name:
+            return part
+    raise ValueError(f"no chain {name!r} in this launch (chains: {', '.join(p.chain.name for p in omni.chains)})")
+
+
+def _quote_line(part: Any, fee: int, what: str) -> str:
+    return f"{what}; LayerZero fee {fmt_units(fee, 18, 6)} native on {part.chain.name}"
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@network_option()
+@account_option()
+@remote_option
+@manifest_option
+@out_option
+@click.option("--token", type=click.Choice(TOKENS), default="USDai", show_default=True)
+@click.option("--amount", required=True, help="Tokens to send, e.g. 1000 or 1,000.5.")
+@click.option("--from", "source", required=True, help="Chain name the tokens leave (e.g. arbitrum).")
+@click.option("--to", "destination", required=True, help="Chain name they arrive on (e.g. ethereum).")
+@click.option("--recipient", default=None, help="Receiver on the destination (default: you).")
+@click.option("--dry-run", is_flag=True, help="Quote and check; send nothing.")
+@_one_line
+def send(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Path, token: str, amount: str,
+         source: str, destination: str, recipient: str | None, dry_run: bool) -> None:
+    """Send USDai or sUSDai to another chain of the launch."""
+    omni = _launched(remotes, manifest, out, account)
+    src, dst = _part(omni, source), _part(omni, destination)
+    if dst not in omni.peers_of(src):
+        raise ValueError(f"{source} and {destination} are not peers (every chain is wired to the home chain only)")
+    wei = parse_usdai(amount)
+    to = recipient or account.address
+    if not Web3.is_address(to):
+        raise ValueError(f"--recipient {to!r} is not an address")
+    dust = wei % 10 ** (18 - SHARED_DECIMALS)
+    fee = quote_send(src, token, account.address, wei, dst.eid, recipient=to)
+    note = f" ({fmt_units(dust, 18, 18)} of dust under the shared decimals stays with you)" if dust else ""
+    click.echo(_quote_line(src, fee, f"{fmt_units(wei - dust, 18, 6)} {token} {source} -> {destination} to {to}{note}"))
+    if dry_run:
+        return
+    receipt = send_tokens(src, token, account.address, wei, dst.eid, recipient=to)
+    click.echo(f"sent in block {receipt['blockNumber']:,} (tx 0x{bytes(receipt['transactionHash']).hex()}); "
+               f"it arrives once LayerZero's DVNs verify it and the executor delivers it")
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@network_option()
+@account_option()
+@remote_option
+@manifest_option
+@out_option
+@click.option("--amount", required=True, help="USDai to stake, held on --from, e.g. 1000.")
+@click.option("--from", "source", required=True, help="The chain your USDai is on (not the home chain).")
+@click.option("--min-shares", default="0", show_default=True, help="Fewer sUSDai than this and the stake is refunded.")
+@click.option("--dry-run", is_flag=True, help="Quote and check; send nothing.")
+@_one_line
+def stake(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Path, amount: str, source: str,
+          min_shares: str, dry_run: bool) -> None:
+    """Stake USDai held on another chain: sUSDai comes back there (or the USDai, refunded)."""
+    omni = _launched(remotes, manifest, out, account)
+    part = _part(omni, source)
+    if part.home:
+        raise ValueError(f"{source} is the home chain: deposit in sUSDai there directly")
+    wei = parse_usdai(amount)
+    minimum = 0 if min_shares.strip() in ("0", "") else parse_usdai(min_shares)
+    fee = quote_stake(omni, part, account.address, wei, min_shares=minimum)
+    click.echo(_quote_line(part, fee, f"stake {fmt_units(wei, 18, 6)} USDai from {source}, sUSDai back to you there"))
+    if dry_run:
+        return
+    receipt = stake_from(omni, part, account.address, wei, min_shares=minimum)
+    click.echo(f"sent in block {receipt['blockNumber']:,} (tx 0x{bytes(receipt['transactionHash']).hex()}); the shares "
+               "(or a refund) come back after the stake at home")
+
+
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
 @remote_option
@@ -148,9 +250,7 @@ def deploy(
 @_one_line
 def verify(remotes: tuple[str, ...], manifest: Path | None, out: Path) -> None:
     """Check every chain against the manifests: exit 1 with one line per mismatch."""
-    path, _ = _stem(manifest)
-    home, _ = _home()
-    omni = load_launch(project, home, _remotes(remotes), out, path.stem)
+    omni = _launched(remotes, manifest, out)
     problems = verify_omnichain(omni)
     if problems:
         for problem in problems:
@@ -169,10 +269,8 @@ def verify(remotes: tuple[str, ...], manifest: Path | None, out: Path) -> None:
 @_one_line
 def relay(remotes: tuple[str, ...], manifest: Path | None, out: Path, state: Path | None, once: bool) -> None:
     """Local chains: verify and deliver every packet and compose of the launch's routes (Ctrl-C stops)."""
-    path, _ = _stem(manifest)
-    home, _ = _home()
-    omni = load_launch(project, home, _remotes(remotes), out, path.stem)
-    relayer = omni.relayer(state or out / f"{path.stem}.omnichain.relayer.json")
+    omni = _launched(remotes, manifest, out)
+    relayer = omni.relayer(state or out / f"{_stem(manifest)[0].stem}.omnichain.relayer.json")
 
     def report(delivery: Any) -> None:
         click.echo(f"{delivery.route}: {delivery.outcome}")

@@ -389,6 +389,35 @@ def _wire(steps: ChainSteps, here: ChainOmni, there: ChainOmni, token: str, para
 # ---------------------------------------------------------------- a holder's send
 
 
+def _send_param(
+    part: ChainOmni, token: str, sender: str, amount: int, dst_eid: int, recipient: str | None, min_amount: int | None,
+    compose_msg: bytes, extra_options: bytes,
+) -> tuple[Any, ...]:
+    """LayerZero's `SendParam` of a holder's send, after the checks a contract would make too late or not
+    at all: the recipient, and the sender's balance."""
+    to = recipient or sender
+    if int(to, 16) == 0:
+        # The contracts accept it (LayerZero's OFT does) but it could never be released at home.
+        raise ValueError("refusing to send to the zero address: it could never be released")
+    holding = part.oapps[token] if not part.home else part.chain.contract("USDai", part.tokens[token])
+    held = int(holding.functions.balanceOf(Web3.to_checksum_address(sender)).call())
+    if held < amount:
+        raise ValueError(f"{sender} holds {held / UNIT:,.6f} {token} on {part.chain.name}, not {amount / UNIT:,.6f}")
+    dust = amount % 10 ** (18 - SHARED_DECIMALS)
+    return (dst_eid, address_to_bytes32(to), amount, amount - dust if min_amount is None else min_amount,
+            extra_options, compose_msg, b"")
+
+
+def quote_send(
+    part: ChainOmni, token: str, sender: str, amount: int, dst_eid: int, *, recipient: str | None = None,
+    min_amount: int | None = None, compose_msg: bytes = b"", extra_options: bytes = b"",
+) -> int:
+    """The native fee of `send_tokens` with the same arguments (nothing is sent); a refusal the quote can
+    see (a closed route, dust only, slippage) raises `TxFailed`."""
+    param = _send_param(part, token, sender, amount, dst_eid, recipient, min_amount, compose_msg, extra_options)
+    return int(part.chain.call(part.oapps[token].functions.quoteSend(param, False))[0])
+
+
 def send_tokens(
     part: ChainOmni, token: str, sender: str, amount: int, dst_eid: int, *, recipient: str | None = None,
     min_amount: int | None = None, compose_msg: bytes = b"", extra_options: bytes = b"",
@@ -397,36 +426,44 @@ def send_tokens(
     paying the quoted fee; at home the lockbox is approved first if it must be. The minimum received
     defaults to the amount less its shared-decimals dust. Returns the receipt; a refusal raises `TxFailed`
     with the decoded error (from the quote or the send), before anything is sent."""
-    to = recipient or sender
-    if int(to, 16) == 0:
-        # The contracts accept it (LayerZero's OFT does) but it could never be released at home.
-        raise ValueError("refusing to send to the zero address: it could never be released")
+    param = _send_param(part, token, sender, amount, dst_eid, recipient, min_amount, compose_msg, extra_options)
     oapp, chain = part.oapps[token], part.chain
+    fee = chain.call(oapp.functions.quoteSend(param, False))
     if part.home:
         erc20 = chain.contract("USDai", part.tokens[token])
         if erc20.functions.allowance(sender, oapp.address).call() < amount:
             chain.transact(erc20.functions.approve(oapp.address, amount), sender=sender)
-    dust = amount % 10 ** (18 - SHARED_DECIMALS)
-    param = (dst_eid, address_to_bytes32(to), amount, amount - dust if min_amount is None else min_amount,
-             extra_options, compose_msg, b"")
-    fee = chain.call(oapp.functions.quoteSend(param, False))
     return chain.transact(oapp.functions.send(param, fee, sender), sender=sender, value=fee[0])
+
+
+def _stake_message(omni: Omnichain, part: ChainOmni, amount: int, recipient: str, min_shares: int) -> tuple[bytes, bytes]:
+    """(compose message, extra options) of a stake: the compose option carries the native fee of the send
+    back (quoted now, with a 20% margin; the endpoint returns what it does not take to the recipient at
+    home), so that the executor attaches it to `lzCompose`."""
+    to = address_to_bytes32(recipient)
+    back = (part.eid, to, amount, 0, b"", b"", b"")
+    fee = omni.home.chain.call(omni.home.oapps["sUSDai"].functions.quoteSend(back, False))[0]
+    extra = TYPE_3 + compose_option(0, 0, fee * 12 // 10) if fee else b""
+    return bytes(to) + min_shares.to_bytes(32, "big"), extra  # abi.encode(bytes32, uint256)
+
+
+def quote_stake(omni: Omnichain, part: ChainOmni, sender: str, amount: int, *, recipient: str | None = None,
+                min_shares: int = 0) -> int:
+    """The native fee of `stake_from` with the same arguments (nothing is sent)."""
+    assert omni.composer is not None and not part.home
+    message, extra = _stake_message(omni, part, amount, recipient or sender, min_shares)
+    return quote_send(part, "USDai", sender, amount, omni.home.eid, recipient=omni.composer.address,
+                      compose_msg=message, extra_options=extra)
 
 
 def stake_from(omni: Omnichain, part: ChainOmni, sender: str, amount: int, *, recipient: str | None = None,
                min_shares: int = 0) -> Any:
     """`sender` stakes `amount` of its USDai on `part`'s chain: sent home to the composer, deposited in
-    sUSDai, the shares sent back to `recipient` (default: itself) on `part`'s chain. The compose option
-    carries the native fee of that send back (quoted now, with a 20% margin; the endpoint returns what it
-    does not take to the recipient at home), so that the executor attaches it to `lzCompose`."""
+    sUSDai, the shares sent back to `recipient` (default: itself) on `part`'s chain."""
     assert omni.composer is not None and not part.home
-    to = address_to_bytes32(recipient or sender)
-    back = (part.eid, to, amount, 0, b"", b"", b"")
-    fee = omni.home.chain.call(omni.home.oapps["sUSDai"].functions.quoteSend(back, False))[0]
-    extra = TYPE_3 + compose_option(0, 0, fee * 12 // 10) if fee else b""
-    compose_msg = bytes(to) + min_shares.to_bytes(32, "big")  # abi.encode(bytes32, uint256)
+    message, extra = _stake_message(omni, part, amount, recipient or sender, min_shares)
     return send_tokens(part, "USDai", sender, amount, omni.home.eid, recipient=omni.composer.address,
-                       compose_msg=compose_msg, extra_options=extra)
+                       compose_msg=message, extra_options=extra)
 
 
 # ---------------------------------------------------------------- verification across chains

@@ -53,6 +53,8 @@ def run(command: str, **options: Any) -> None:
                        lz_receive_gas=200_000, lz_compose_gas=800_000, yes=True, stop_after=None),
         "verify": {},
         "relay": dict(state=None, once=True),
+        "send": dict(token="USDai", recipient=None, dry_run=False),
+        "stake": dict(min_shares="0", dry_run=False),
     }[command]
     omni_cli.cli.commands[command].callback(**{**defaults, **options})
 
@@ -134,6 +136,34 @@ def test_cli__stopped_launch_resumes__rerun_sends_nothing__verify__relay(
     run("relay", remotes=common["remotes"], manifest=manifest, out=tmp_path)
     assert capsys.readouterr().out == f"{EID_ARBITRUM}->{EID_ETHEREUM}: delivered\n"
     assert oft.functions.balanceOf(holder.address).call() == 10 * UNIT
+
+    # A holder's commands: a quote (dry run, nothing sent), a send home, a stake from the other chain.
+    holding = dict(account=holder, remotes=common["remotes"], manifest=manifest, out=tmp_path)
+    before = nonces(holder.address, home_chain, remote_chain)
+    run("send", **holding, amount="3.0000000000005", source="ethereum", destination="arbitrum", dry_run=True)
+    assert capsys.readouterr().out == (
+        f"3.000000 USDai ethereum -> arbitrum to {holder.address} (0.000000000000500000 of dust under the shared "
+        "decimals stays with you); LayerZero fee 0.000000 native on ethereum\n"
+    )
+    assert nonces(holder.address, home_chain, remote_chain) == before
+    run("send", **holding, amount="3", source="ethereum", destination="arbitrum")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("sent in block")
+    run("stake", **holding, amount="2", source="ethereum", min_shares="0")
+    capsys.readouterr()
+    run("relay", remotes=common["remotes"], manifest=manifest, out=tmp_path)
+    run("relay", remotes=common["remotes"], manifest=manifest, out=tmp_path)
+    assert capsys.readouterr().out.splitlines() == [
+        f"{EID_ETHEREUM}->{EID_ARBITRUM}: delivered", f"{EID_ETHEREUM}->{EID_ARBITRUM}: delivered",
+        f"compose {EID_ARBITRUM}: delivered", f"{EID_ARBITRUM}->{EID_ETHEREUM}: delivered",
+    ]
+    assert oft.functions.balanceOf(holder.address).call() == 5 * UNIT
+    assert launched.remotes[0].oapps["sUSDai"].functions.balanceOf(holder.address).call() > 0
+    with pytest.raises(click.ClickException, match=f"^{holder.address} holds 5.000000 USDai on ethereum, not 1,000.000000$"):
+        run("send", **holding, amount="1000", source="ethereum", destination="arbitrum")
+    with pytest.raises(click.ClickException, match=r"^no chain 'base' in this launch \(chains: arbitrum, ethereum\)$"):
+        run("send", **holding, amount="1", source="arbitrum", destination="base")
+    with pytest.raises(click.ClickException, match="^arbitrum is the home chain: deposit in sUSDai there directly$"):
+        run("stake", **holding, amount="1", source="arbitrum")
 
 
 def test_cli__bad_input_is_one_line__nothing_sent(suite, deployer, governance, remote_chain, tmp_path):
