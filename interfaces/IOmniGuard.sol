@@ -8,10 +8,9 @@ pragma solidity 0.8.28;
 ///         `limit` moves at once, and at most about twice `limit` within any one window (a full bucket
 ///         emptied, then refilled over the window). Size it for that. A remote chain without a limit moves
 ///         nothing (fail closed): the deploy sets one for every peer.
-///         Ownership is LayerZero's (OAppCore is `Ownable`, one step): the owner also holds the endpoint
-///         delegation (libraries, DVNs), which does not follow `transferOwnership`. Governance moves both
-///         in one batch (`transferOwnership` and `setDelegate`) and never renounces (nothing could then
-///         unpause); `verify_omnichain` names a delegate that is not the owner.
+///         Ownership moves in two steps: `transferOwnership` names the next owner, who becomes it with
+///         `acceptOwnership`, and then also holds the endpoint delegation (libraries, DVNs). It cannot be
+///         renounced (nothing could then unpause).
 ///         Refused inbound messages are not lost: the endpoint keeps them verified and anyone may
 ///         deliver them again once the cause is gone (the limit drained, the pause lifted, the
 ///         recipient no longer blacklisted).
@@ -36,6 +35,8 @@ interface IOmniGuard {
     error SendAmountZero(uint256 amountLD);
     /// @notice Thrown when a setter's argument is outside its bounds.
     error ParameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
+    /// @notice Thrown by `renounceOwnership`, always.
+    error OwnershipNotRenounceable();
 
     // ---------------------------------------------------------------- events
 
@@ -43,6 +44,8 @@ interface IOmniGuard {
     event RateLimitUpdated(uint32 indexed eid, bool indexed outbound, uint256 limit, uint256 window);
     /// @notice Emitted when the owner names another pauser.
     event PauserUpdated(address previous, address current);
+    /// @notice Emitted when the owner names the next owner (who must accept).
+    event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
 
     // ---------------------------------------------------------------- governance
 
@@ -61,6 +64,9 @@ interface IOmniGuard {
     /// @notice Lifts the pause. Owner only.
     function unpause() external;
 
+    /// @notice The pending owner becomes the owner and the endpoint delegate. Pending owner only.
+    function acceptOwnership() external;
+
     // ---------------------------------------------------------------- views
 
     /// @notice The stored limit with `eid` in one direction.
@@ -71,4 +77,7 @@ interface IOmniGuard {
 
     /// @notice The account that may pause besides the owner.
     function pauser() external view returns (address);
+
+    /// @notice The account `transferOwnership` named, until it accepts (zero: none).
+    function pendingOwner() external view returns (address);
 }

@@ -160,6 +160,7 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> tuple[Any, list
     from scripts._suite.layerzero import EID_ARBITRUM, EID_ETHEREUM, EvmChain, boot_anvil
     from scripts._suite.omnichain import (
         ChainOmni,
+        accept_ownership,
         locked_and_supply,
         send_tokens,
         stake_from,
@@ -187,10 +188,12 @@ def demo_omnichain(suite: Suite, alice: Any, governance: Any) -> tuple[Any, list
             )
             manifests = [json.loads(p.read_text()) for p in launched.manifests]
         omni = launched.omni
+        accepted = accept_ownership(omni)  # two-step ownership: governance accepts what the deployer handed over
         problems = verify_omnichain(omni)
         click.echo(
             f"EndpointV2 and ULN302 from LayerZero's npm artifacts on both chains; lockboxes for USDai and sUSDai "
-            f"on chain {home.chain_id}, OFTs on chain {remote.chain_id}; {omni.sent} journaled transactions; rate limit "
+            f"on chain {home.chain_id}, OFTs on chain {remote.chain_id}; {omni.sent} journaled transactions, then "
+            f"governance accepts ownership of {accepted} OApps; rate limit "
             f"{usd(omni.params.outbound_limit)} per {omni.params.window // 3600} h each way; cross-chain verify: "
             + ("ok (peers, enforced options, limits, roles)" if not problems else "; ".join(problems))
         )

@@ -38,6 +38,8 @@ from scripts._suite.omnichain import (
     TOKENS,
     UNIT,
     OmniParams,
+    accept_ownership,
+    pending_acceptance,
     quote_send,
     quote_stake,
     send_tokens,
@@ -152,6 +154,13 @@ def deploy(
         click.echo(f"{'resumed: ' if done.resumed else ''}{omni.sent} transactions on {len(omni.chains)} chains")
     for manifest_path in done.manifests:
         click.echo(f"manifest written: {manifest_path}")
+    waiting = pending_acceptance(omni)
+    if waiting:
+        click.echo(
+            f"ownership of {len(waiting)} OApps waits for {omni.owner} to accept: `ape run omnichain accept --account "
+            "<owner>`, or acceptOwnership() (calldata 0x79ba5097) from the Safe or timelock on each of "
+            + ", ".join(f"{part.chain.name} {token} {oapp.address}" for part, token, oapp in waiting)
+        )
     problems = verify_omnichain(omni)
     click.echo("verify: ok" if not problems else "verify:\n" + "\n".join(f"MISMATCH {p}" for p in problems))
 
@@ -240,6 +249,26 @@ def stake(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Pa
     receipt = stake_from(omni, part, account.address, wei, min_shares=minimum)
     click.echo(f"sent in block {receipt['blockNumber']:,} (tx 0x{bytes(receipt['transactionHash']).hex()}); the shares "
                "(or a refund) come back after the stake at home")
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@network_option()
+@account_option()
+@remote_option
+@manifest_option
+@out_option
+@_one_line
+def accept(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Path) -> None:
+    """The owner accepts every OApp the launch handed to it (two-step ownership)."""
+    omni = _launched(remotes, manifest, out, account)
+    if account.address != omni.owner:
+        raise ValueError(f"{account.address} is not the launch's owner {omni.owner}")
+    waiting = pending_acceptance(omni)
+    accept_ownership(omni)
+    if not waiting:
+        click.echo("nothing to accept: every OApp is owned by " + omni.owner)
+        return
+    click.echo(f"accepted: {len(waiting)} OApps (" + ", ".join(f"{p.chain.name} {t}" for p, t, _ in waiting) + ")")
 
 
 @cli.command(cls=ConnectedProviderCommand)

@@ -8,8 +8,10 @@ import {IOmniGuard} from "../../interfaces/IOmniGuard.sol";
 import {RateLimitLib} from "../libraries/RateLimitLib.sol";
 
 /// @title OmniGuard
-/// @notice The rate limits and the pause of the lockboxes and the OFTs. The owner is the one that sets
-///         LayerZero peers and options (OAppCore's owner): the suite's governance.
+/// @notice The rate limits, the pause and the ownership of the lockboxes and the OFTs. The owner is the one
+///         that sets LayerZero peers and options (OAppCore's owner): the suite's governance. Ownership moves
+///         in two steps (the new owner accepts), the endpoint delegation follows it, and it cannot be
+///         renounced.
 abstract contract OmniGuard is IOmniGuard, OwnableUpgradeable, PausableUpgradeable {
     using RateLimitLib for RateLimit;
 
@@ -25,6 +27,7 @@ abstract contract OmniGuard is IOmniGuard, OwnableUpgradeable, PausableUpgradeab
         mapping(uint32 eid => RateLimit) outbound;
         mapping(uint32 eid => RateLimit) inbound;
         address pauser;
+        address pendingOwner; // named by `transferOwnership`, owner once it accepts
     }
 
     // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.OmniGuard")) - 1)) & ~bytes32(uint256(0xff))
@@ -80,6 +83,27 @@ abstract contract OmniGuard is IOmniGuard, OwnableUpgradeable, PausableUpgradeab
         _unpause();
     }
 
+    /// @notice Names the next owner, who becomes it by calling `acceptOwnership` (a mistyped address
+    ///         takes nothing). Owner only; naming another replaces the pending one.
+    function transferOwnership(address newOwner) public virtual override onlyOwner {
+        _guard().pendingOwner = newOwner;
+        emit OwnershipTransferStarted(owner(), newOwner);
+    }
+
+    /// @inheritdoc IOmniGuard
+    function acceptOwnership() external {
+        OmniGuardStorage storage $ = _guard();
+        if (msg.sender != $.pendingOwner) revert OwnableUnauthorizedAccount(msg.sender);
+        delete $.pendingOwner;
+        _transferOwnership(msg.sender);
+        _delegateTo(msg.sender);
+    }
+
+    /// @notice Refused: without an owner nothing could unpause, set limits or change peers.
+    function renounceOwnership() public pure virtual override {
+        revert OwnershipNotRenounceable();
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IOmniGuard
@@ -98,6 +122,11 @@ abstract contract OmniGuard is IOmniGuard, OwnableUpgradeable, PausableUpgradeab
         return _guard().pauser;
     }
 
+    /// @inheritdoc IOmniGuard
+    function pendingOwner() external view returns (address) {
+        return _guard().pendingOwner;
+    }
+
     // ---------------------------------------------------------------- internal
 
     /// @dev Called by the token's `_debit`: a send counts what leaves this chain, dust removed. One that moves
@@ -111,6 +140,9 @@ abstract contract OmniGuard is IOmniGuard, OwnableUpgradeable, PausableUpgradeab
     function _countInbound(uint32 srcEid, uint256 amount) internal whenNotPaused {
         _guard().inbound[srcEid].consume(amount, srcEid, false);
     }
+
+    /// @dev Makes `account` the endpoint delegate (LayerZero's configuration of this OApp), as the owner is.
+    function _delegateTo(address account) internal virtual;
 
     function _checkWindow(uint32 window) private pure {
         if (window < MIN_WINDOW || window > MAX_WINDOW) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {OwnableUpgradeable} from "@openzeppelin/contracts-upgradeable/access/OwnableUpgradeable.sol";
 import {OFTAdapterUpgradeable} from "@layerzerolabs/oft-evm-upgradeable/contracts/oft/OFTAdapterUpgradeable.sol";
 
 import {OmniGuard} from "./OmniGuard.sol";
@@ -25,6 +26,20 @@ contract OmniLockbox is OFTAdapterUpgradeable, OmniGuard {
     function initialize(address owner_, address pauser_) external initializer {
         __OFTAdapter_init(owner_);
         __OmniGuard_init(owner_, pauser_);
+    }
+
+    // ---------------------------------------------------------------- ownership (OmniGuard's two steps)
+
+    function transferOwnership(address newOwner) public override(OwnableUpgradeable, OmniGuard) {
+        OmniGuard.transferOwnership(newOwner);
+    }
+
+    function renounceOwnership() public pure override(OwnableUpgradeable, OmniGuard) {
+        OmniGuard.renounceOwnership();
+    }
+
+    function _delegateTo(address account) internal override {
+        endpoint.setDelegate(account);
     }
 
     function _debit(address from, uint256 amountLD, uint256 minAmountLD, uint32 dstEid)

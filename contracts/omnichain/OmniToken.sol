@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {OwnableUpgradeable} from "@openzeppelin/contracts-upgradeable/access/OwnableUpgradeable.sol";
 import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
 import {OFTUpgradeable} from "@layerzerolabs/oft-evm-upgradeable/contracts/oft/OFTUpgradeable.sol";
 
@@ -46,6 +47,20 @@ contract OmniToken is IOmniToken, OFTUpgradeable, OmniGuard {
         __OmniGuard_init(owner_, pauser_);
         _token().blacklister = blacklister_;
         emit BlacklisterUpdated(address(0), blacklister_);
+    }
+
+    // ---------------------------------------------------------------- ownership (OmniGuard's two steps)
+
+    function transferOwnership(address newOwner) public override(OwnableUpgradeable, OmniGuard) {
+        OmniGuard.transferOwnership(newOwner);
+    }
+
+    function renounceOwnership() public pure override(OwnableUpgradeable, OmniGuard) {
+        OmniGuard.renounceOwnership();
+    }
+
+    function _delegateTo(address account) internal override {
+        endpoint.setDelegate(account);
     }
 
     // ---------------------------------------------------------------- governance

@@ -362,12 +362,31 @@ def deploy_omnichain(
 
 
 def _hand_over(steps: ChainSteps, part: ChainOmni, token: str, oapp: Contract, owner: str) -> None:
-    """The endpoint delegate, then the ownership (the proxy's admin is the owner's from its creation)."""
+    """The endpoint delegate, then the ownership, which the owner accepts (`accept_ownership`); the proxy's
+    admin is the owner's from its creation."""
     endpoint = part.lz.endpoint
     steps.send(f"{token}.setDelegate", oapp.functions.setDelegate(owner),
                done=lambda: endpoint.functions.delegates(oapp.address).call() == owner)
     steps.send(f"{token}.transferOwnership", oapp.functions.transferOwnership(owner),
-               done=lambda: oapp.functions.owner().call() == owner)
+               done=lambda: owner in (oapp.functions.pendingOwner().call(), oapp.functions.owner().call()))
+
+
+def pending_acceptance(omni: Omnichain) -> list[tuple[ChainOmni, str, Contract]]:
+    """(chain, token, OApp) of every OApp whose ownership waits for the owner's `acceptOwnership`."""
+    return [
+        (part, token, oapp)
+        for part in omni.chains for token, oapp in part.oapps.items()
+        if oapp.functions.owner().call() != omni.owner and oapp.functions.pendingOwner().call() == omni.owner
+    ]
+
+
+def accept_ownership(omni: Omnichain) -> int:
+    """The owner accepts every OApp handed to it (the owner must be able to sign on every chain: an
+    unlocked account locally, or a signer); returns the number accepted."""
+    waiting = pending_acceptance(omni)
+    for part, _, oapp in waiting:
+        part.chain.transact(oapp.functions.acceptOwnership(), sender=omni.owner)
+    return len(waiting)
 
 
 def _wire(steps: ChainSteps, here: ChainOmni, there: ChainOmni, token: str, params: OmniParams) -> None:
@@ -476,8 +495,11 @@ def verify_omnichain(omni: Omnichain) -> list[str]:
     for here in omni.chains:
         for token, oapp in here.oapps.items():
             where = f"{here.chain.name} {token}"
+            owner, pending = oapp.functions.owner().call(), oapp.functions.pendingOwner().call()
+            if owner != omni.owner:
+                waiting = f"; {omni.owner} has not accepted yet (acceptOwnership())" if pending == omni.owner else ""
+                problems.append(f"{where}: owner is {owner}, not {omni.owner}{waiting}")
             roles = {
-                "owner": (oapp.functions.owner().call(), omni.owner),
                 "endpoint delegate": (here.lz.endpoint.functions.delegates(oapp.address).call(), omni.owner),
                 "pauser": (oapp.functions.pauser().call(), omni.pauser),
             }

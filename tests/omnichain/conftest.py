@@ -24,7 +24,7 @@ from scripts._suite.layerzero import (
     TxFailed,
     boot_anvil,
 )
-from scripts._suite.omnichain import Omnichain, deploy_omnichain, send_tokens
+from scripts._suite.omnichain import Omnichain, accept_ownership, deploy_omnichain, send_tokens
 from scripts._suite.relayer import Relayer
 
 
@@ -49,12 +49,14 @@ def home_chain() -> EvmChain:
 @pytest.fixture(scope="session")
 def omni(suite: Suite, home_chain: EvmChain, remote_chain: EvmChain, deployer: Any, governance: Any, pauser: Any,
          blacklister: Any, dvn: Any) -> Omnichain:
-    return deploy_omnichain(
+    omni = deploy_omnichain(
         ape.project, home_chain, [remote_chain],
         {"USDai": suite.usdai.address, "sUSDai": suite.vault.address},
         deployer=deployer.address, owner=governance.address, pauser=pauser.address,
         blacklister=blacklister.address, dvns={EID_ARBITRUM: dvn.address, EID_ETHEREUM: dvn.address},
     )
+    assert accept_ownership(omni) == 4  # governance takes what the deployer handed over
+    return omni
 
 
 @pytest.fixture(autouse=True)

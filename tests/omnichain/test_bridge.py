@@ -394,3 +394,32 @@ def test_send_tokens__zero_address_refused_before_any_transaction(omni: Omnichai
     with pytest.raises(ValueError, match="zero address"):
         send_tokens(omni.home, "USDai", alice.address, UNIT, EID_ETHEREUM, recipient="0x" + "00" * 20)
     assert omni.home.chain.w3.eth.get_transaction_count(alice.address) == before
+
+
+@pytest.mark.parametrize("where", ["home", "remote"])
+def test_ownership__two_steps__the_delegate_follows__never_renounced(
+    omni: Omnichain, refused: Any, alice: Any, bob: Any, governance: Any, where: str
+) -> None:
+    """A mistyped new owner takes nothing; only the named one accepts, and then also holds the endpoint
+    delegation (LayerZero's configuration), so owner and delegate cannot drift apart; no one, the owner
+    included, can leave an OApp without an owner (nothing could then unpause it)."""
+    part = omni.home if where == "home" else omni.remotes[0]
+    oapp, chain, endpoint = part.oapps["USDai"], part.chain, part.lz.endpoint
+    chain.transact(oapp.functions.transferOwnership(alice.address), sender=governance.address)
+    assert oapp.functions.pendingOwner().call() == alice.address
+    assert oapp.functions.owner().call() == governance.address  # nothing moved yet
+    with refused("OwnableUnauthorizedAccount", bob.address):
+        chain.transact(oapp.functions.acceptOwnership(), sender=bob.address)
+    chain.transact(oapp.functions.transferOwnership(bob.address), sender=governance.address)  # replaces alice
+    with refused("OwnableUnauthorizedAccount", alice.address):
+        chain.transact(oapp.functions.acceptOwnership(), sender=alice.address)
+    chain.transact(oapp.functions.acceptOwnership(), sender=bob.address)
+    assert oapp.functions.owner().call() == bob.address
+    assert endpoint.functions.delegates(oapp.address).call() == bob.address
+    assert oapp.functions.pendingOwner().call() == "0x" + "00" * 20
+    assert any(p.startswith(f"{chain.name} USDai: owner is {bob.address}, not {governance.address}")
+               for p in verify_omnichain(omni))
+    for caller in (bob, governance):
+        with refused("OwnershipNotRenounceable"):
+            chain.transact(oapp.functions.renounceOwnership(), sender=caller.address)
+    chain.transact(oapp.functions.setPauser(alice.address), sender=bob.address)  # the new owner governs

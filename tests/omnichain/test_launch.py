@@ -23,7 +23,14 @@ from scripts._suite.layerzero import (
     address_to_bytes32,
     external_layerzero,
 )
-from scripts._suite.omnichain import UNIT, Omnichain, deploy_omnichain, send_tokens, verify_omnichain
+from scripts._suite.omnichain import (
+    UNIT,
+    Omnichain,
+    accept_ownership,
+    deploy_omnichain,
+    send_tokens,
+    verify_omnichain,
+)
 from scripts._suite.omnilaunch import MAINNET_ENDPOINT, existing_endpoint, paths
 from scripts._suite.omnilaunch import load as load_launch
 
@@ -53,6 +60,7 @@ def run(command: str, **options: Any) -> None:
                        lz_receive_gas=200_000, lz_compose_gas=800_000, yes=True, stop_after=None),
         "verify": {},
         "relay": dict(state=None, once=True),
+        "accept": {},
         "send": dict(token="USDai", recipient=None, dry_run=False),
         "stake": dict(min_shares="0", dry_run=False),
     }[command]
@@ -87,7 +95,15 @@ def test_cli__stopped_launch_resumes__rerun_sends_nothing__verify__relay(
     capsys.readouterr()
     run("deploy", **common)
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"resumed: {STEPS - 3 - 1 - 20} transactions on 2 chains" and out[-1] == "verify: ok"
+    assert out[0] == f"resumed: {STEPS - 3 - 1 - 20} transactions on 2 chains"
+    # Two-step ownership: until governance accepts, the deployer owns the OApps and verify says so.
+    assert out[3].startswith(f"ownership of 4 OApps waits for {governance.address} to accept: `ape run omnichain accept")
+    assert out[4] == "verify:" and len(out) == 9
+    assert out[5].startswith(f"MISMATCH arbitrum USDai: owner is {deployer.address}, not {governance.address}; ")
+    run("accept", account=governance, remotes=common["remotes"], manifest=manifest, out=tmp_path)
+    assert capsys.readouterr().out == "accepted: 4 OApps (arbitrum USDai, arbitrum sUSDai, ethereum USDai, ethereum sUSDai)\n"
+    with pytest.raises(click.ClickException, match=f"^{deployer.address} is not the launch's owner {governance.address}$"):
+        run("accept", account=deployer, remotes=common["remotes"], manifest=manifest, out=tmp_path)
     journals = {c.name: json.loads(paths(tmp_path, "local", c)[1].read_text())["steps"] for c in (home_chain, remote_chain)}
     assert journals["arbitrum"]["lz.localWorker"]["address"] == in_flight.address  # not deployed twice
     sent = [s for j in journals.values() for s in j.values() if s.get("tx")]
@@ -104,7 +120,8 @@ def test_cli__stopped_launch_resumes__rerun_sends_nothing__verify__relay(
     remote_journal.write_text(json.dumps(data))
     before = nonces(deployer.address, home_chain, remote_chain)
     run("deploy", **common)
-    assert capsys.readouterr().out.startswith("nothing to do: every step of this launch is done")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "nothing to do: every step of this launch is done" and out[-1] == "verify: ok"
     assert nonces(deployer.address, home_chain, remote_chain) == before
 
     # Other inputs against these journals are refused, naming what differs.
@@ -196,6 +213,7 @@ def test_live_chains__layerzero_endpoint_used__every_transaction_signed(
     tokens = {"USDai": suite.usdai.address, "sUSDai": suite.vault.address}
     live = deploy_omnichain(ape.project, home, [remote], tokens, deployer=key.address, owner=governance.address,
                             pauser=pauser.address, blacklister=blacklister.address, endpoints=endpoints)
+    assert accept_ownership(live) == 4
     # Home: 2 x (implementation, proxy), the composer, 3 settings per token, the hand-over; the other chain
     # the same without the composer.
     assert live.sent == (4 + 1 + 6 + 4) + (4 + 6 + 4) == sum(nonces(key.address, home, remote))
