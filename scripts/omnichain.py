@@ -91,15 +91,23 @@ def _stem(manifest: Path | None) -> tuple[Path, dict[str, Any]]:
 
 @click.group()
 def cli() -> None:
-    """Omnichain USDai and sUSDai over LayerZero V2: deploy, verify, relay (local chains)."""
+    """Omnichain USDai and sUSDai over LayerZero V2: deploy, accept, verify, relay (local chains), send, stake."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
-@network_option()
-@account_option()
-@remote_option
-@manifest_option
-@out_option
+def _command(*, signs: bool) -> Any:
+    """A subcommand with the options every one of them takes: the home network, the other chains, the
+    suite manifest and the launch's folder, and the account that signs (`signs`)."""
+    shared = [network_option(), *([account_option()] if signs else []), remote_option, manifest_option, out_option]
+
+    def wrap(func: Any) -> Any:
+        for option in reversed(shared):  # as if stacked above the command's own options
+            func = option(func)
+        return cli.command(cls=ConnectedProviderCommand)(func)
+
+    return wrap
+
+
+@_command(signs=True)
 @click.option("--owner", help="Owner and endpoint delegate of every OApp, proxy admin owner (default: the suite's governance).")
 @click.option("--pauser", help="May pause every OApp (default: the owner).")
 @click.option("--blacklister", help="Blacklists on the OFTs (default: the owner).")
@@ -187,12 +195,7 @@ def _quote_line(part: Any, fee: int, what: str) -> str:
     return f"{what}; LayerZero fee {fmt_units(fee, 18, 6)} native on {part.chain.name}"
 
 
-@cli.command(cls=ConnectedProviderCommand)
-@network_option()
-@account_option()
-@remote_option
-@manifest_option
-@out_option
+@_command(signs=True)
 @click.option("--token", type=click.Choice(TOKENS), default="USDai", show_default=True)
 @click.option("--amount", required=True, help="Tokens to send, e.g. 1000 or 1,000.5.")
 @click.option("--from", "source", required=True, help="Chain name the tokens leave (e.g. arbitrum).")
@@ -222,12 +225,7 @@ def send(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Pat
                f"it arrives once LayerZero's DVNs verify it and the executor delivers it")
 
 
-@cli.command(cls=ConnectedProviderCommand)
-@network_option()
-@account_option()
-@remote_option
-@manifest_option
-@out_option
+@_command(signs=True)
 @click.option("--amount", required=True, help="USDai to stake, held on --from, e.g. 1000.")
 @click.option("--from", "source", required=True, help="The chain your USDai is on (not the home chain).")
 @click.option("--min-shares", default="0", show_default=True, help="Fewer sUSDai than this and the stake is refunded.")
@@ -251,12 +249,7 @@ def stake(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Pa
                "(or a refund) come back after the stake at home")
 
 
-@cli.command(cls=ConnectedProviderCommand)
-@network_option()
-@account_option()
-@remote_option
-@manifest_option
-@out_option
+@_command(signs=True)
 @_one_line
 def accept(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Path) -> None:
     """The owner accepts every OApp the launch handed to it (two-step ownership)."""
@@ -271,11 +264,7 @@ def accept(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: P
     click.echo(f"accepted: {len(waiting)} OApps (" + ", ".join(f"{p.chain.name} {t}" for p, t, _ in waiting) + ")")
 
 
-@cli.command(cls=ConnectedProviderCommand)
-@network_option()
-@remote_option
-@manifest_option
-@out_option
+@_command(signs=False)
 @_one_line
 def verify(remotes: tuple[str, ...], manifest: Path | None, out: Path) -> None:
     """Check every chain against the manifests: exit 1 with one line per mismatch."""
@@ -288,11 +277,7 @@ def verify(remotes: tuple[str, ...], manifest: Path | None, out: Path) -> None:
     click.echo(f"ok: {len(omni.chains)} chains, {len(omni.routes())} routes (peers, enforced options, limits, roles, composer)")
 
 
-@cli.command(cls=ConnectedProviderCommand)
-@network_option()
-@remote_option
-@manifest_option
-@out_option
+@_command(signs=False)
 @click.option("--state", type=click.Path(path_type=Path), default=None, help="Relayer state file (default: beside the manifests).")
 @click.option("--once", is_flag=True, help="One pass (deliver what is pending), then exit.")
 @_one_line
