@@ -42,11 +42,12 @@ from scripts._suite.omnichain import (
     pending_acceptance,
     quote_send,
     quote_stake,
+    send_problems,
     send_tokens,
     stake_from,
     verify_omnichain,
 )
-from scripts._suite.omnilaunch import ape_signer, chain_at, is_loopback, launch, lz_network
+from scripts._suite.omnilaunch import ape_signer, chain_at, existing_endpoint, is_loopback, launch, lz_network
 from scripts._suite.omnilaunch import load as load_launch
 from scripts._suite.report import fmt_units
 
@@ -143,7 +144,8 @@ def deploy(
     signer = ape_signer(account, chain.provider.network.ecosystem)
     for c in (home, *chains):
         c.signers[account.address] = signer
-    live = [c.name for c in (home, *chains) if not local[c.eid]]
+    # A chain with LayerZero's own endpoint is live, or a fork of a live one: ask before broadcasting.
+    live = [c.name for c in (home, *chains) if not local[c.eid] or existing_endpoint(c, local=True)]
     if live and not yes:
         click.confirm(f"broadcast to {', '.join(live)} as {account.address}?", abort=True)
     tokens = {"USDai": suite["contracts"]["USDai"], "sUSDai": suite["contracts"]["sUSDai"]}
@@ -216,6 +218,8 @@ def send(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Pat
         raise ValueError(f"--recipient {to!r} is not an address")
     dust = wei % 10 ** (18 - SHARED_DECIMALS)
     fee = quote_send(src, token, account.address, wei, dst.eid, recipient=to)
+    if problems := send_problems(src, token, account.address, wei, dst.eid, fee):
+        raise ValueError("; ".join(problems))
     note = f" ({fmt_units(dust, 18, 18)} of dust under the shared decimals stays with you)" if dust else ""
     click.echo(_quote_line(src, fee, f"{fmt_units(wei - dust, 18, 6)} {token} {source} -> {destination} to {to}{note}"))
     if dry_run:
@@ -241,6 +245,8 @@ def stake(account: Any, remotes: tuple[str, ...], manifest: Path | None, out: Pa
     wei = parse_usdai(amount)
     minimum = 0 if min_shares.strip() in ("0", "") else parse_usdai(min_shares)
     fee = quote_stake(omni, part, account.address, wei, min_shares=minimum)
+    if problems := send_problems(part, "USDai", account.address, wei, omni.home.eid, fee):
+        raise ValueError("; ".join(problems))
     click.echo(_quote_line(part, fee, f"stake {fmt_units(wei, 18, 6)} USDai from {source}, sUSDai back to you there"))
     if dry_run:
         return

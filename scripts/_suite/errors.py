@@ -67,6 +67,16 @@ def describe(exc: BaseException, *contracts: Any) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def node_error(exc: BaseException) -> str:
+    """A node's JSON-RPC error as one line: its message (`insufficient funds ...`), else the first line."""
+    text = str(exc)
+    found = re.search(r"'message': ['\"]([^'\"]*)['\"]", text)
+    if found:
+        return f"the node refused: {found.group(1)}"
+    lines = text.strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def preflight(method: Any, *args: Any, sender: Any, contracts: tuple[Any, ...] = ()) -> str | None:
     """Runs `method(*args)` as an `eth_call` from `sender`: None if it would succeed, else the one-line
     description of its revert (decoded with `contracts`' error ABIs and the method's own). No
@@ -98,6 +108,7 @@ def one_line_errors(*contract_names: str) -> Any:
     import click
     from ape import project
     from ape.exceptions import ApeException
+    from web3.exceptions import Web3Exception
 
     def wrap(func: Any) -> Any:
         @functools.wraps(func)
@@ -107,6 +118,8 @@ def one_line_errors(*contract_names: str) -> Any:
             except (ApeException, ValueError, OSError) as exc:
                 known = [getattr(project, name) for name in contract_names]
                 raise click.ClickException(describe(exc, *known)) from None
+            except Web3Exception as exc:  # a node's refusal through web3 (funds, nonce, timeout)
+                raise click.ClickException(node_error(exc)) from None
 
         return wrapper
 

@@ -216,8 +216,8 @@ class ChainSteps:
             if self.chain.w3.eth.get_code(address):
                 self.journal.mark(name, status="done", address=address, tx=None, block=None, gas=None)
                 return self.chain.contract(contract, address)
-        self.journal.mark(name, status="pending", nonce=self._nonce())
-        deployed, receipt = self.chain.deploy_with_receipt(contract, bytecode, *args, sender=self.sender)
+        deployed, receipt = self.chain.deploy_with_receipt(contract, bytecode, *args, sender=self.sender,
+                                                           before_send=self._pending(name))
         self._mined(name, receipt, address=to_checksum_address(deployed.address))
         return deployed
 
@@ -228,13 +228,23 @@ class ChainSteps:
         if (entry := self.journal.pending(name)) and (done() if done is not None else self._nonce() > entry["nonce"]):
             self.journal.mark(name, status="done", tx=None, block=None, gas=None)
             return
-        self.journal.mark(name, status="pending", nonce=self._nonce())
-        receipt = self.chain.transact(fn, sender=self.sender, value=value, what=name)
+        receipt = self.chain.transact(fn, sender=self.sender, value=value, what=name, before_send=self._pending(name))
         self._mined(name, receipt)
 
     def block_of(self, name: str) -> int | None:
+        """The block a done step was mined in; for one settled from the chain, the head when it was sent
+        (the transaction came after it)."""
         entry = self.journal.done(name)
-        return None if entry is None else entry.get("block")
+        return None if entry is None else entry.get("block") or entry.get("sentAfter")
+
+    def _pending(self, name: str) -> Callable[[int], None]:
+        """Records `name` as pending with the nonce its transaction carries, just before it is broadcast
+        (a transaction refused in simulation, or never signed, leaves no pending step behind)."""
+
+        def record(nonce: int) -> None:
+            self.journal.mark(name, status="pending", nonce=nonce, sentAfter=int(self.chain.w3.eth.block_number))
+
+        return record
 
     def _mined(self, name: str, receipt: Mapping[str, Any], **extra: Any) -> None:
         self.journal.mark(

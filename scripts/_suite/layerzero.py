@@ -209,13 +209,17 @@ class EvmChain:
     def deploy(self, name: str, bytecode: str, *args: Any, sender: str) -> Contract:
         return self.deploy_with_receipt(name, bytecode, *args, sender=sender)[0]
 
-    def deploy_with_receipt(self, name: str, bytecode: str, *args: Any, sender: str) -> tuple[Contract, Any]:
+    def deploy_with_receipt(self, name: str, bytecode: str, *args: Any, sender: str,
+                            before_send: Callable[[int], None] | None = None) -> tuple[Contract, Any]:
         factory = self.w3.eth.contract(abi=self.abis[name], bytecode=bytecode)
-        receipt = self.transact(factory.constructor(*args), sender=sender, what=f"deploy {name}")
+        receipt = self.transact(factory.constructor(*args), sender=sender, what=f"deploy {name}", before_send=before_send)
         return self.contract(name, receipt["contractAddress"]), receipt
 
-    def transact(self, fn: Any, *, sender: str, value: int = 0, gas: int | None = None, what: str = "") -> Any:
-        """Sends `fn` from `sender` (a simulated call first: a revert raises `TxFailed`, nothing is sent)."""
+    def transact(self, fn: Any, *, sender: str, value: int = 0, gas: int | None = None, what: str = "",
+                 before_send: Callable[[int], None] | None = None) -> Any:
+        """Sends `fn` from `sender` (a simulated call first: a revert raises `TxFailed`, nothing is sent).
+        `before_send(nonce)` runs once the transaction is built (and signed), just before it is broadcast,
+        with the nonce it carries: a journal records it there, never for a transaction that was not sent."""
         tx: dict[str, Any] = {"from": sender, "value": value}
         label = what or getattr(fn, "fn_name", "transaction")
         try:
@@ -223,12 +227,12 @@ class EvmChain:
         except (ContractCustomError, ContractLogicError) as exc:
             raise self.failure(label, exc) from None
         tx["gas"] = gas if gas is not None else estimate * 12 // 10 + 20_000
+        tx["nonce"] = self.w3.eth.get_transaction_count(Web3.to_checksum_address(sender))
         signer = self.signers.get(Web3.to_checksum_address(sender))
-        if signer is None:
-            tx_hash = fn.transact(tx)
-        else:
-            tx["nonce"] = self.w3.eth.get_transaction_count(Web3.to_checksum_address(sender))
-            tx_hash = self.w3.eth.send_raw_transaction(signer(fn.build_transaction(tx)))
+        raw = None if signer is None else signer(fn.build_transaction(tx))
+        if before_send is not None:
+            before_send(int(tx["nonce"]))
+        tx_hash = fn.transact(tx) if raw is None else self.w3.eth.send_raw_transaction(raw)
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=600)
         if receipt["status"] != 1:
             raise TxFailed(label, None, (), b"")

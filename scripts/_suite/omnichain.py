@@ -301,7 +301,14 @@ def deploy_omnichain(
     for token in TOKENS:
         if not home.w3.eth.get_code(Web3.to_checksum_address(home_tokens[token])):
             raise ValueError(f"{home.name}: no {token} contract at {home_tokens[token]}")
+    _check_accounts(chains, deployer, owner)
     external = {c.eid: external_layerzero(c, endpoints[c.eid]) for c in chains if c.eid in endpoints}
+    for ec in chains:
+        if ec.eid in external:
+            peers = [r.eid for r in remotes] if ec is home else [home.eid]
+            missing = [eid for eid in peers if not external[ec.eid].endpoint.functions.isSupportedEid(eid).call()]
+            if missing:
+                raise ValueError(f"{ec.name}: LayerZero's endpoint has no default pathway to eid {missing}")
     budget = StepBudget(stop_after)
     steps = {
         c.eid: ChainSteps(c, deployer, (journals or {}).get(c.eid) or Journal(None), budget) for c in chains
@@ -359,6 +366,25 @@ def deploy_omnichain(
                 _hand_over(steps[c.eid], c, token, oapp, omni.owner)
     omni.sent = sum(s.sent for s in steps.values())
     return omni
+
+
+def _check_accounts(chains: Sequence[EvmChain], deployer: str, owner: str) -> None:
+    """Before any transaction: the deployer can pay on every chain, and the owner is one account on every
+    chain. The owner also owns each proxy's admin (the upgrade rights) from its creation, in one step: a
+    contract owner (a Safe, a timelock) deployed on some chains but not on another would leave that
+    chain's upgrade rights to whoever deploys a contract at its address there."""
+    if int(owner, 16) == 0:
+        raise ValueError("the owner is the zero address")
+    for c in chains:
+        if c.w3.eth.get_balance(Web3.to_checksum_address(deployer)) == 0:
+            raise ValueError(f"{c.name}: the deployer {deployer} holds no native token to pay gas")
+    codes = {c.name: bytes(c.w3.eth.get_code(Web3.to_checksum_address(owner))) for c in chains}
+    if len(set(codes.values())) > 1:
+        found = ", ".join(f"{name}: {'no code' if not code else f'{len(code)} bytes'}" for name, code in codes.items())
+        raise ValueError(
+            f"the owner {owner} is not the same account on every chain ({found}): deploy it with the same code at "
+            "this address on each chain first (or name an account that is)"
+        )
 
 
 def _hand_over(steps: ChainSteps, part: ChainOmni, token: str, oapp: Contract, owner: str) -> None:
@@ -432,9 +458,30 @@ def quote_send(
     min_amount: int | None = None, compose_msg: bytes = b"", extra_options: bytes = b"",
 ) -> int:
     """The native fee of `send_tokens` with the same arguments (nothing is sent); a refusal the quote can
-    see (a closed route, dust only, slippage) raises `TxFailed`."""
+    see (no peer, slippage) raises `TxFailed`. The quote does not see the pause or the rate limit:
+    `send_problems` reads them."""
     param = _send_param(part, token, sender, amount, dst_eid, recipient, min_amount, compose_msg, extra_options)
     return int(part.chain.call(part.oapps[token].functions.quoteSend(param, False))[0])
+
+
+def send_problems(part: ChainOmni, token: str, sender: str, amount: int, dst_eid: int, fee: int) -> list[str]:
+    """What would refuse a holder's send that neither the quote nor an approval would show: the OApp's
+    pause, dust only, the rate limit's room, the native fee. One line each; empty: nothing known."""
+    oapp, chain = part.oapps[token], part.chain
+    problems = []
+    sent = amount - amount % 10 ** (18 - SHARED_DECIMALS)
+    if oapp.functions.paused().call():
+        problems.append(f"{token} sends from {chain.name} are paused")
+    if sent == 0:
+        problems.append(f"{amount} wei is all dust under the shared decimals: nothing would arrive")
+    room = int(oapp.functions.availableToMove(dst_eid, True).call())
+    if room < sent:
+        problems.append(f"the route from {chain.name} to eid {dst_eid} has room for {room / UNIT:,.6f} {token} now "
+                        f"(rate limit), not {sent / UNIT:,.6f}")
+    native = int(chain.w3.eth.get_balance(Web3.to_checksum_address(sender)))
+    if native < fee:
+        problems.append(f"{sender} has {native / UNIT:,.6f} native on {chain.name}; the fee is {fee / UNIT:,.6f}")
+    return problems
 
 
 def send_tokens(

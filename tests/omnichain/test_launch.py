@@ -181,6 +181,24 @@ def test_cli__stopped_launch_resumes__rerun_sends_nothing__verify__relay(
         run("send", **holding, amount="1", source="arbitrum", destination="base")
     with pytest.raises(click.ClickException, match="^arbitrum is the home chain: deposit in sUSDai there directly$"):
         run("stake", **holding, amount="1", source="arbitrum")
+    # What the quote does not see is read before anything is sent: the pause, the rate limit's room.
+    before = nonces(holder.address, home_chain, remote_chain)
+    remote_chain.transact(oft.functions.pause(), sender=governance.address)
+    with pytest.raises(click.ClickException, match="^USDai sends from ethereum are paused$"):
+        run("send", **holding, amount="1", source="ethereum", destination="arbitrum")
+    remote_chain.transact(oft.functions.unpause(), sender=governance.address)
+    # 5 USDai left ethereum for arbitrum within the window (time stands still here): a limit of 6 leaves 1.
+    remote_chain.transact(oft.functions.setRateLimits(EID_ARBITRUM, 6 * UNIT, 3_600, 5_000_000 * UNIT, 86_400),
+                          sender=governance.address)
+    with pytest.raises(click.ClickException, match=r"^the route from ethereum to eid 30110 has room for 1.000000 USDai now \(rate limit\), not 2.000000$"):
+        run("send", **holding, amount="2", source="ethereum", destination="arbitrum")
+    assert nonces(holder.address, home_chain, remote_chain) == before
+    # A node's refusal (no native token for gas) is one line too, not a traceback.
+    broke = ape.accounts.test_accounts.generate_test_account()
+    remote_chain.transact(oft.functions.transfer(broke.address, UNIT), sender=holder.address)
+    with pytest.raises(click.ClickException) as refused_by_node:
+        run("send", **{**holding, "account": broke}, amount="0.5", source="ethereum", destination="arbitrum")
+    assert "insufficient funds" in refused_by_node.value.message.lower() and "\n" not in refused_by_node.value.message
 
 
 def test_cli__bad_input_is_one_line__nothing_sent(suite, deployer, governance, remote_chain, tmp_path):
@@ -230,6 +248,27 @@ def test_live_chains__layerzero_endpoint_used__every_transaction_signed(
     assert len(sent) == 1 and bytes(sent[0]["args"]["encodedPayload"])[45:81] == (
         EID_ETHEREUM.to_bytes(4, "big") + address_to_bytes32(live.remotes[0].oapps["USDai"].address))
     assert suite.usdai.balanceOf(live.home.oapps["USDai"].address) == UNIT
+
+
+def test_launch_inputs__owner_not_the_same_account_everywhere__broke_deployer__refused_before_any_transaction(
+    suite, deployer, pauser, blacklister, dvn, home_chain, remote_chain
+):
+    tokens = {"USDai": suite.usdai.address, "sUSDai": suite.vault.address}
+    common = dict(pauser=pauser.address, blacklister=blacklister.address,
+                  dvns={EID_ARBITRUM: dvn.address, EID_ETHEREUM: dvn.address})
+    before = nonces(deployer.address, home_chain, remote_chain)
+    # A contract at home with no code on the other chain: whoever deploys there would own its upgrades.
+    with pytest.raises(ValueError, match=f"^the owner {suite.usdai.address} is not the same account on every chain "
+                                         r"\(arbitrum: \d+ bytes, ethereum: no code\)"):
+        deploy_omnichain(ape.project, home_chain, [remote_chain], tokens, deployer=deployer.address,
+                         owner=suite.usdai.address, **common)
+    with pytest.raises(ValueError, match="^the owner is the zero address$"):
+        deploy_omnichain(ape.project, home_chain, [remote_chain], tokens, deployer=deployer.address,
+                         owner="0x" + "00" * 20, **common)
+    broke = Account.create().address
+    with pytest.raises(ValueError, match=f"^arbitrum: the deployer {broke} holds no native token to pay gas$"):
+        deploy_omnichain(ape.project, home_chain, [remote_chain], tokens, deployer=broke, owner=deployer.address, **common)
+    assert nonces(deployer.address, home_chain, remote_chain) == before
 
 
 def test_endpoint_checks__refused_before_any_transaction(omni: Omnichain, remote_chain, home_chain):

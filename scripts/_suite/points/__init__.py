@@ -49,6 +49,8 @@ def omnichain_manifests(manifest: Path) -> list[dict[str, Any]]:
     """The omnichain manifests of a suite manifest's launch (`<name>.<chain>.omnichain.json` beside it)."""
     found = []
     for path in sorted(manifest.parent.glob(f"{manifest.stem}.*.omnichain.json")):
+        if "." in path.name[len(manifest.stem) + 1 : -len(".omnichain.json")]:
+            continue  # another launch's (`<stem>.v2.<chain>.omnichain.json`), not this one's
         try:
             found.append(json.loads(path.read_text()))
         except json.JSONDecodeError as exc:

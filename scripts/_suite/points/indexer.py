@@ -386,11 +386,9 @@ class PriceSchedule:
         i = bisect_right(self.samples, timestamp, key=lambda s: s[0])
         return self.samples[i - 1][1] if i else 0
 
-    def changes(self, after: int, upto: int) -> list[tuple[int, int]]:
-        """The samples with `after` < timestamp <= `upto`, in order."""
-        low = bisect_right(self.samples, after, key=lambda s: s[0])
-        high = bisect_right(self.samples, upto, key=lambda s: s[0])
-        return list(self.samples[low:high])
+    def taken_by(self, timestamp: int) -> int:
+        """How many samples hold by `timestamp` (those at or before it)."""
+        return bisect_right(self.samples, timestamp, key=lambda s: s[0])
 
 
 class Ledger:
@@ -412,6 +410,7 @@ class Ledger:
         self.clock = int(state["clock"])
         self.price_clock = int(state["priceClock"])
         self.price = int(state["price"])
+        self.price_seq = int(state.get("priceSeq", 0))  # another chain: home samples taken so far
         self.events = int(state["events"])
         self.changed_accounts: set[str] = set()
         self.changed_requests: set[int] = set()
@@ -422,6 +421,7 @@ class Ledger:
         return {
             "block": self.block, "timestamp": self.timestamp, "clock": str(self.clock),
             "priceClock": str(self.price_clock), "price": str(self.price), "events": self.events,
+            "priceSeq": self.price_seq,
         }
 
     # -------------------------------------------------------- time
@@ -439,15 +439,28 @@ class Ledger:
             if self.schedule is None:
                 self.price_clock += self.price * elapsed
             else:  # another chain: the home price changes at the home samples' times
-                mark = self.timestamp
-                for at, price in self.schedule.changes(self.timestamp, timestamp):
-                    self.price_clock += self.price * (at - mark)
-                    mark, self.price = at, price
-                self.price_clock += self.price * (timestamp - mark)
+                self._follow_home(timestamp)
         elif self.schedule is not None:
             self.price = self.schedule.at(timestamp)
+            self.price_seq = self.schedule.taken_by(timestamp)
         self.timestamp = timestamp
         self.block = number
+
+    def _follow_home(self, timestamp: int) -> None:
+        """Runs the price clock to `timestamp` through every home sample not yet taken that holds by then,
+        each from its own time. Samples are taken by their number, not their time: one the home chain
+        took later at the very second this index had reached (several home blocks share a second) is
+        still taken, from that second on."""
+        assert self.schedule is not None and self.timestamp is not None
+        mark = self.timestamp
+        for at, price in self.schedule.samples[self.price_seq:]:
+            if at > timestamp:
+                break
+            at = max(at, mark)
+            self.price_clock += self.price * (at - mark)
+            mark, self.price = at, price
+            self.price_seq += 1
+        self.price_clock += self.price * (timestamp - mark)
 
     # -------------------------------------------------------- accounts
 
@@ -527,7 +540,10 @@ class Ledger:
 
     def check(self) -> None:
         """The vault's share balance is the sum of the escrows (docs/DESIGN.md, "sUSDai: cycles and
-        requests": shares reach the vault only as a request's escrow)."""
+        requests": shares reach the vault only as a request's escrow). Another chain has no vault and no
+        requests (its "vault" is the sUSDai OFT, which anyone may send tokens to)."""
+        if self.schedule is not None:
+            return
         held = self.accounts.get(self.vault, [0, 0])[1]
         escrowed = sum(r[1] for r in self.requests.values())
         if held != escrowed:

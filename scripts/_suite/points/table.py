@@ -90,6 +90,8 @@ def _cut(store: Store, home: Deployment, cuts: list[ChainCut]) -> list[Holding]:
     deployment, block, timestamp, rows = _read(store)
     if deployment.home_chain_id != home.chain_id:
         raise PointsError(f"--db {store.label} is not another chain of chain {home.chain_id}'s deployment")
+    if any(c.deployment.chain_id == deployment.chain_id for c in cuts):
+        raise PointsError(f"--db {store.label}: chain {deployment.chain_id} is counted once already")
     cuts.append(ChainCut(deployment, block, timestamp))
     return rows
 
