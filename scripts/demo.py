@@ -144,6 +144,10 @@ def main() -> None:
 
         section("Allo points on both chains (`ape run points sync --remote URL|show|export`: 5 per USDai-day held, "
                 "2 per USDai-day of sUSDai, summed over the chains)")
+        # The other chain is indexed only up to the home index's time: one more home block (a second
+        # later) brings it past the last delivery there.
+        chain.provider.web3.provider.make_request("evm_increaseTime", [1])  # type: ignore[arg-type]
+        chain.mine()
         remote_url = str(remote.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
         omnichain = [(m, None if m["home"] else remote_url) for m in omni_manifests]
         click.echo(leaderboard_text(manifest["contracts"], labels=actor_labels(), omnichain=omnichain), nl=False)
