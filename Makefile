@@ -24,8 +24,11 @@ test: setup
 	@ANVIL_PRUNE_HISTORY=3000 ape test tests -q -p no:cacheprovider --ignore=tests/unit/points
 	@ape test tests/unit/points -q -p no:cacheprovider
 
+# The anatomy (where each hot path's gas goes, from opcode traces) needs the step traces the first part
+# turns off; it runs on a chain of its own in about 20 s.
 bench: setup
 	@ANVIL_STEPS_TRACING=0 ape run bench
+	@ape run anatomy
 
 # The system-wide campaign (scripts/_suite/campaign.py): `make fuzz SEED=3 STEPS=100 EXAMPLES=200`; a failure
 # is saved in fuzz/failures/ and replayed with `make replay FILE=fuzz/failures/<file>.json`.
