@@ -270,7 +270,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         }
         $.cursor = cursor;
         $.queue.fifoHead = uint64(head); // safe: head <= nextRequestId, a uint64
-        $.reservedAssets += p.setAside;
+        $.reservedAssets += p.setAside.toUint96();
     }
 
     // ---------------------------------------------------------------- views: ERC-4626
@@ -334,7 +334,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
             (,, uint256 staleFrom) = $.registry.navState();
             if (block.timestamp >= staleFrom) return 0;
         }
-        uint256 cap = $.supplyCap;
+        uint256 cap = _supplyCap($);
         if (cap == type(uint256).max) return cap;
         uint256 assets = totalAssets();
         return cap > assets ? cap - assets : 0;
@@ -486,7 +486,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
 
     /// @inheritdoc IStakedUSDai
     function supplyCap() external view returns (uint256) {
-        return _s().supplyCap;
+        return _supplyCap(_s());
     }
 
     /// @inheritdoc IStakedUSDai
@@ -506,7 +506,8 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         if (receiver == address(this)) revert ERC20InvalidReceiver(receiver);
         VaultStorage storage $ = _s();
         uint256 assetsAfter = total + assets;
-        if (assetsAfter > $.supplyCap) revert SupplyCapExceeded(assetsAfter, $.supplyCap);
+        uint256 cap = _supplyCap($);
+        if (assetsAfter > cap) revert SupplyCapExceeded(assetsAfter, cap);
         // Shares were priced before the transfer in; pulling first would count the deposit twice.
         $.usdai.safeTransferFrom(msg.sender, address(this), assets);
         _mint(receiver, shares);
@@ -677,7 +678,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         // safe: drawn from claims, which the aggregate sums (invariant 8)
         h.claimableShares -= uint96(shares);
         h.claimableAssets -= uint112(assets);
-        $.reservedAssets -= assets;
+        $.reservedAssets -= assets.toUint96();
         emit Withdraw(msg.sender, receiver, controller, assets, shares);
         $.usdai.safeTransfer(receiver, assets);
     }

@@ -32,6 +32,8 @@ abstract contract StakedUSDaiBase is
     // ---------------------------------------------------------------- constants
 
     uint256 internal constant BPS = 1e4;
+    /// @dev The stored supply cap meaning none (`setSupplyCap(type(uint256).max)`).
+    uint96 internal constant NO_CAP = type(uint96).max;
 
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     bytes32 public constant BLACKLIST_ADMIN_ROLE = keccak256("BLACKLIST_ADMIN_ROLE");
@@ -78,25 +80,30 @@ abstract contract StakedUSDaiBase is
         uint64 heldTail;
     }
 
+    /// @dev The first four slots pack what each hot path reads together, so that a path reads each slot
+    ///      once: a deposit the first three, a claim the first, a request the third and fourth, servicing
+    ///      the first, second and fourth. Amounts of 96 bits hold 79 billion USDai (or shares): the
+    ///      supply cap is at most that (`NO_CAP` for none), and USDai set aside for claims is at most
+    ///      what the vault holds.
     /// @custom:storage-location erc7201:gpuyield.storage.StakedUSDai
     struct VaultStorage {
         IERC20 usdai;
+        uint96 reservedAssets;
         ISeniorCapital registry;
-        IRedemptionPriority auction;
-        uint64 genesis;
-        uint64 cycleDuration;
-        uint256 supplyCap;
-        uint256 reservedAssets;
-        // One slot: a request reads both.
-        uint128 minRequestShares;
+        uint96 supplyCap; // NO_CAP: none
+        IRedemptionTicket ticket;
+        uint40 genesis;
+        uint32 cycleDuration;
         uint16 maxOpenRequests;
+        bool paused; // replaces PausableUpgradeable's own slot (see `paused`)
+        IRedemptionPriority auction;
+        uint96 minRequestShares; // at most a request's uint88
         Queue queue;
         Cursor cursor;
         mapping(uint256 => Request) requests;
         mapping(uint256 => uint256) bonds;
         mapping(address => Holder) holders;
         mapping(address => mapping(address => bool)) operators;
-        IRedemptionTicket ticket;
         mapping(uint256 => Claim) claims;
         mapping(uint256 => uint256) claimPrev;
         mapping(address => ClaimList) lists;
@@ -170,6 +177,33 @@ abstract contract StakedUSDaiBase is
         if (next == 0) list.tail = uint48(prev);
         else $.claimPrev[next] = prev;
         if (prev != 0) delete $.claimPrev[requestId];
+    }
+
+    /// @dev The supply cap in assets: `type(uint256).max` for none.
+    function _supplyCap(VaultStorage storage $) internal view returns (uint256) {
+        uint96 cap = $.supplyCap;
+        return cap == NO_CAP ? type(uint256).max : cap;
+    }
+
+    // ---------------------------------------------------------------- pause
+
+    // OpenZeppelin's PausableUpgradeable keeps its flag in a namespace of its own: one more cold slot
+    // (2,100 gas) on every deposit and request. The flag lives in the vault's ticket slot instead, which
+    // a request reads anyway (and a deposit reads it in place of OpenZeppelin's); the modifiers, errors
+    // and events are OpenZeppelin's.
+
+    function paused() public view override returns (bool) {
+        return _s().paused;
+    }
+
+    function _pause() internal override whenNotPaused {
+        _s().paused = true;
+        emit Paused(_msgSender());
+    }
+
+    function _unpause() internal override whenPaused {
+        _s().paused = false;
+        emit Unpaused(_msgSender());
     }
 
     function _idle(VaultStorage storage $) internal view returns (uint256) {

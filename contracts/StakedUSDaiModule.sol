@@ -45,7 +45,9 @@ contract StakedUSDaiModule is StakedUSDaiBase {
     ) external initializer {
         if (admin == address(0) || address(usdai_) == address(0)) revert AddressZero();
         if (genesis_ > block.timestamp) revert ParameterOutOfRange("genesis", genesis_, 0, block.timestamp);
-        if (cycleDuration_ == 0) revert ParameterOutOfRange("cycleDuration", 0, 1, type(uint256).max);
+        if (cycleDuration_ == 0 || cycleDuration_ > type(uint32).max) {
+            revert ParameterOutOfRange("cycleDuration", cycleDuration_, 1, type(uint32).max);
+        }
         __ERC20_init("Staked USDai", "sUSDai");
         __ERC20Permit_init("Staked USDai");
         __AccessControl_init();
@@ -53,9 +55,10 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         VaultStorage storage $ = _s();
         $.usdai = usdai_;
-        $.genesis = genesis_.toUint64();
-        $.cycleDuration = cycleDuration_.toUint64();
-        $.supplyCap = supplyCap_;
+        // safe casts: genesis is at most now (a uint40 for millennia), the duration checked above
+        $.genesis = uint40(genesis_);
+        $.cycleDuration = uint32(cycleDuration_);
+        $.supplyCap = _encodeCap(supplyCap_);
         // Request ids start at 1: ERC-7540 reserves id 0 for vaults that aggregate every request of
         // a controller ("if a Vault returns 0 for the requestId of any request, it MUST return 0
         // for all requests"), and this vault numbers them.
@@ -69,8 +72,8 @@ contract StakedUSDaiModule is StakedUSDaiBase {
     /// @dev See IStakedUSDai.
     function setSupplyCap(uint256 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
         VaultStorage storage $ = _s();
-        emit SupplyCapUpdated($.supplyCap, cap);
-        $.supplyCap = cap;
+        emit SupplyCapUpdated(_supplyCap($), cap);
+        $.supplyCap = _encodeCap(cap);
     }
 
     /// @dev See IStakedUSDai.
@@ -260,6 +263,13 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         if (msg.sender != address($.auction) || msg.sender == address(0)) revert AuctionOnly(msg.sender);
     }
 
+    /// @dev A cap as stored: `type(uint256).max` (none) as NO_CAP; any other at most NO_CAP - 1.
+    function _encodeCap(uint256 cap) internal pure returns (uint96) {
+        if (cap == type(uint256).max) return NO_CAP;
+        if (cap >= NO_CAP) revert ParameterOutOfRange("supplyCap", cap, 0, NO_CAP - 1);
+        return uint96(cap);
+    }
+
     function _setRedemptionLimits(uint256 minRequestShares_, uint256 maxOpenRequests_) internal {
         if (maxOpenRequests_ == 0 || maxOpenRequests_ > type(uint16).max) {
             revert ParameterOutOfRange("maxOpenRequests", maxOpenRequests_, 1, type(uint16).max);
@@ -268,7 +278,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         if (minRequestShares_ > type(uint88).max) revert ParameterOutOfRange("minRequestShares", minRequestShares_, 0, type(uint88).max);
         VaultStorage storage $ = _s();
         // safe: both checked above
-        $.minRequestShares = uint128(minRequestShares_);
+        $.minRequestShares = uint96(minRequestShares_);
         $.maxOpenRequests = uint16(maxOpenRequests_);
         emit RedemptionLimitsUpdated(minRequestShares_, maxOpenRequests_);
     }

@@ -40,11 +40,14 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
 
     // ---------------------------------------------------------------- storage
 
+    /// @dev A deposit reads the first two slots and nothing else of this struct: wM and the supply cap
+    ///      (96 bits: 79 billion USDai, `NO_CAP` for none), the swap adapter and the pause flag.
     /// @custom:storage-location erc7201:gpuyield.storage.USDai
     struct USDaiStorage {
         IWrappedM wM;
+        uint96 supplyCap; // NO_CAP: none
         ISwapAdapter swapAdapter;
-        uint256 supplyCap;
+        bool paused; // replaces PausableUpgradeable's own slot (see `paused`)
         address baseYieldRecipient;
         uint16 adminFeeBps;
         address feeRecipient;
@@ -55,6 +58,9 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
 
     // keccak256(abi.encode(uint256(keccak256("gpuyield.storage.USDai")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_SLOT = 0x24b6554e092562b22cd58650e9784c4048104893110a4cc9e579582582931800;
+
+    /// @dev The stored supply cap meaning none (`setSupplyCap(type(uint256).max)`).
+    uint96 private constant NO_CAP = type(uint96).max;
 
     function _s() private pure returns (USDaiStorage storage $) {
         assembly {
@@ -93,7 +99,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
         for (uint256 i; i < tokens.length; ++i) {
             _setTokenSupport(tokens[i], true);
         }
-        $.supplyCap = cap;
+        $.supplyCap = _encodeCap(cap);
         emit SupplyCapUpdated(0, cap);
         _setAdminFee(feeBps, feeRecipient_);
         $.priceGuard.maxDeviationBps = uint16(DEFAULT_MAX_DEVIATION_BPS);
@@ -105,8 +111,8 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
     /// @inheritdoc IUSDai
     function setSupplyCap(uint256 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
         USDaiStorage storage $ = _s();
-        emit SupplyCapUpdated($.supplyCap, cap);
-        $.supplyCap = cap;
+        emit SupplyCapUpdated(_supplyCap($), cap);
+        $.supplyCap = _encodeCap(cap);
     }
 
     /// @inheritdoc IUSDai
@@ -215,7 +221,8 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
         usdaiOut = wmIn * SCALE;
         if (usdaiOut < minUsdaiOut) revert DepositSlippageExceeded(usdaiOut, minUsdaiOut);
         uint256 supplyAfter = totalSupply() + usdaiOut;
-        if (supplyAfter > $.supplyCap) revert SupplyCapExceeded(supplyAfter, $.supplyCap);
+        uint256 cap = _supplyCap($);
+        if (supplyAfter > cap) revert SupplyCapExceeded(supplyAfter, cap);
         _mint(recipient, usdaiOut);
         emit Deposited(msg.sender, recipient, tokenIn, amountIn, usdaiOut);
     }
@@ -280,7 +287,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
 
     /// @inheritdoc IUSDai
     function supplyCap() external view returns (uint256) {
-        return _s().supplyCap;
+        return _supplyCap(_s());
     }
 
     /// @inheritdoc IUSDai
@@ -341,7 +348,7 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
     /// @inheritdoc IUSDai
     function maxDeposit() external view returns (uint256) {
         if (paused()) return 0;
-        uint256 cap = _s().supplyCap;
+        uint256 cap = _supplyCap(_s());
         uint256 supply = totalSupply();
         return cap > supply ? cap - supply : 0;
     }
@@ -367,6 +374,36 @@ contract USDai is IUSDai, ERC20PermitUpgradeable, ERC20BalancesBase, AccessContr
 
     function _update(address from, address to, uint256 value) internal override(ERC20BalancesBase, ERC20Upgradeable) {
         ERC20BalancesBase._update(from, to, value);
+    }
+
+    function _supplyCap(USDaiStorage storage $) internal view returns (uint256) {
+        uint96 cap = $.supplyCap;
+        return cap == NO_CAP ? type(uint256).max : cap;
+    }
+
+    /// @dev A cap as stored: `type(uint256).max` (none) as NO_CAP; any other at most NO_CAP - 1.
+    function _encodeCap(uint256 cap) internal pure returns (uint96) {
+        if (cap == type(uint256).max) return NO_CAP;
+        if (cap >= NO_CAP) revert ParameterOutOfRange("supplyCap", cap, 0, NO_CAP - 1);
+        return uint96(cap);
+    }
+
+    // OpenZeppelin's PausableUpgradeable keeps its flag in a namespace of its own: one more cold slot
+    // (2,100 gas) on every deposit and withdrawal. The flag lives beside the swap adapter instead (a
+    // deposit reads that slot in its place); the modifiers, errors and events are OpenZeppelin's.
+
+    function paused() public view override returns (bool) {
+        return _s().paused;
+    }
+
+    function _pause() internal override whenNotPaused {
+        _s().paused = true;
+        emit Paused(_msgSender());
+    }
+
+    function _unpause() internal override whenPaused {
+        _s().paused = false;
+        emit Unpaused(_msgSender());
     }
 
     function _excessBacking() internal view returns (uint256) {

@@ -153,13 +153,13 @@ def test_compare__two_members_swapped__both_named(layouts):
 def test_compare__member_retyped__named(layouts):
     old = layouts["sUSDai"]
     new = copy.deepcopy(old)
-    # uint128 -> uint256: solc moves the member packed after it to the next slot, and all that follows.
+    # uint96 -> uint256: solc moves it off the auction's slot to a slot of its own, and all that follows.
     member = _member(new, "minRequestShares")
     member["type"] = dict(UINT256)
     _shift(new["members"], "minRequestShares", 1)
     errors = compare(old, new)
-    assert "sUSDai: VaultStorage.minRequestShares: retyped uint128 -> uint256" in errors
-    assert any(e.startswith("sUSDai: VaultStorage.maxOpenRequests: moved from slot") for e in errors)
+    assert "sUSDai: VaultStorage.minRequestShares: retyped uint96 -> uint256" in errors
+    assert any(e.startswith("sUSDai: VaultStorage.queue: moved from slot") for e in errors)
 
 
 def test_compare__member_removed__named(layouts):
