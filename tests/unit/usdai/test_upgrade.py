@@ -46,15 +46,17 @@ def test_implementation__own_storage__is_empty(implementation):
     assert implementation.wrappedM() == "0x" + "00" * 20
 
 
-def test_storage__erc7201_namespace__holds_the_config(usdai, wm, suite):
+def test_storage__erc7201_namespace__holds_the_config(usdai, wm, suite, pauser):
     base = _erc7201_slot("gpuyield.storage.USDai")
 
     def read(offset: int) -> int:
         return int.from_bytes(bytes(ape.chain.provider.get_storage(usdai.address, base + offset)), "big")
 
-    assert read(0) == int(wm.address, 16)  # wM
-    assert read(1) == int(suite.swap_adapter.address, 16)  # swapAdapter
-    assert read(2) == usdai.supplyCap()  # supplyCap
+    # wM and the supply cap share a slot (a deposit reads both), as do the adapter and the pause flag.
+    assert read(0) == usdai.supplyCap() << 160 | int(wm.address, 16)
+    assert read(1) == int(suite.swap_adapter.address, 16)  # not paused
+    usdai.pause(sender=pauser)
+    assert usdai.paused() and read(1) == 1 << 160 | int(suite.swap_adapter.address, 16)
 
 
 # ---------------------------------------------------------------- ProxyAdmin
