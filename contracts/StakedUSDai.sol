@@ -33,6 +33,12 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         uint256 nav;
         uint256 supply;
         uint256 setAside;
+        // Escrowed shares served so far, burned once at the end of the call (one Transfer event and one
+        // balance write for the batch, not one a request).
+        uint256 burned;
+        // Whether any request holds a QEV bond (`Queue.lockedBonds`): if none does, no request's bond
+        // slot is read (2,100 gas a request).
+        bool bonds;
     }
 
     // ---------------------------------------------------------------- module
@@ -239,7 +245,9 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         // request is not left partly unserved for want of a harvest.
         if (_baseYieldOwed($) != 0) IUSDai(address($.usdai)).harvestBaseYield();
         (, uint256 nav) = _pricesChecked($);
-        Pricing memory p = Pricing({liquidity: _idle($), nav: nav, supply: totalSupply(), setAside: 0});
+        Pricing memory p = Pricing({
+            liquidity: _idle($), nav: nav, supply: totalSupply(), setAside: 0, burned: 0, bonds: q.lockedBonds != 0
+        });
         IRedemptionPriority auction_ = $.auction;
 
         Cursor memory cursor = $.cursor;
@@ -271,6 +279,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         $.cursor = cursor;
         $.queue.fifoHead = uint64(head); // safe: head <= nextRequestId, a uint64
         $.reservedAssets += p.setAside.toUint96();
+        if (p.burned != 0) _burn(address(this), p.burned);
     }
 
     // ---------------------------------------------------------------- views: ERC-4626
@@ -557,11 +566,11 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
             $.lists[holder].pending -= uint160(shares);
             _credit($, requestId, holder, shares - feeShares, assets);
             emit RedemptionServiced(requestId, holder, shares, assets, feeShares);
-            _burn(address(this), shares);
+            p.burned += shares;
             if (shares != pending) return STARVED;
         }
-        if ($.bonds[requestId] != 0) return BONDED;
-        _retire($, requestId);
+        if (p.bonds && $.bonds[requestId] != 0) return BONDED;
+        _retire($, requestId, p.bonds);
         return SERVED;
     }
 
@@ -630,7 +639,7 @@ contract StakedUSDai is IStakedUSDai, StakedUSDaiBase {
         if (shares == c.shares && assets == c.assets) {
             _unlinkClaim($, requestId, next, holder);
             delete $.claims[requestId];
-            _retire($, requestId);
+            _retire($, requestId, true);
         } else {
             Claim storage stored = $.claims[requestId];
             // safe: a part of the claim (shares <= c.shares, assets <= c.assets)

@@ -140,10 +140,11 @@ abstract contract StakedUSDaiBase is
 
     /// @dev Called when a request may have nothing left in the queue: once neither pending shares nor a
     ///      bond remain it stops counting against its maker's cap, and once its claim is empty too the
-    ///      request is deleted and its ticket burned.
-    function _retire(VaultStorage storage $, uint256 requestId) internal {
+    ///      request is deleted and its ticket burned. `mayHoldBond` false (no bond is locked anywhere, as
+    ///      the queue counts them) skips the read of its bond.
+    function _retire(VaultStorage storage $, uint256 requestId, bool mayHoldBond) internal {
         Request memory r = $.requests[requestId];
-        if (r.shares != 0 || r.controller == address(0) || $.bonds[requestId] != 0) return;
+        if (r.shares != 0 || r.controller == address(0) || (mayHoldBond && $.bonds[requestId] != 0)) return;
         Holder storage h = $.holders[r.controller];
         if (r.counted) {
             h.openRequests -= 1;

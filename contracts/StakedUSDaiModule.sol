@@ -191,7 +191,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         delete $.bonds[requestId];
         $.queue.lockedBonds -= 1;
         $.lists[$.requests[requestId].controller].pending -= uint160(bond); // safe: bond came from a uint88
-        if ($.requests[requestId].shares == 0) _retire($, requestId);
+        if ($.requests[requestId].shares == 0) _retire($, requestId, true);
         emit BondForfeited(requestId, bond - tipShares, keeper, tipShares);
         // Burned shares raise the price for every holder who stays.
         _burn(address(this), bond - tipShares);
@@ -252,7 +252,7 @@ contract StakedUSDaiModule is StakedUSDaiBase {
         r.shares = uint88(remaining); // safe: remaining < pending, read from the uint88
         $.lists[holder].pending -= uint160(shares);
         emit RedeemRequestReduced(requestId, holder, shares, remaining);
-        if (remaining == 0) _retire($, requestId);
+        if (remaining == 0) _retire($, requestId, true);
         _transfer(address(this), holder, shares);
     }
 
