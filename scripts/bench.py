@@ -523,7 +523,9 @@ def cli(queue_sizes: str, bid_counts: str, out: Path) -> None:
         "",
         f"Measured by `make bench` on local anvil (chain id {chain.chain_id}), solc 0.8.28 (solcjs), optimizer "
         "400 runs, no via-IR. Gas is a receipt's `gasUsed` for a warm user (balances and approvals in place). "
-        "Core contracts are called through their TransparentUpgradeableProxy; references are plain contracts.",
+        "Core contracts are called through their TransparentUpgradeableProxy; references are plain contracts. "
+        "Where each hot path's gas goes (proxy hops, cold accounts and slots, slots filled, logs, execution), "
+        "beside the same references: `bench/anatomy.md`, written by the same `make bench`.",
         "",
         "## Tokens",
         "",
