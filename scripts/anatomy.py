@@ -14,7 +14,15 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
-from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
+from scripts._suite.credit import (
+    MONTH,
+    fund_credit_cast,
+    loan_terms,
+    mint_receipt,
+    open_stack,
+    originate,
+    sign_terms,
+)
 from scripts._suite.deployment import DAY, USDAI, WM, Params, deploy_suite
 from scripts._suite.gas_anatomy import PARTS, Anatomy, anatomy_of
 from scripts._suite.qev import place_bid, reveal_bid, settlement_order
@@ -23,6 +31,10 @@ from scripts._suite.report import table
 OUT = Path(__file__).resolve().parent.parent / "bench" / "anatomy.md"
 QUEUE = 10  # requests serviced in the measured batch (five holders, two each)
 BIDS = 16  # revealed bids in the measured settlement (TARGETS.md: per bid at 16 bids and beyond)
+# The clock of the measured chain: every block one second after the one before, from a fixed start, so
+# that what depends on time (base yield accrued, hour buckets of the due-date index, cycle windows) is the
+# same on every run and a row's gas is reproducible to the unit.
+START = 1_900_000_000  # 2030-03-17
 _STARTED = time.monotonic()
 
 
@@ -122,16 +134,8 @@ def qev(suite: Any, rows: Rows, users: list[Any], keeper: Any) -> None:
 
 
 def credit(suite: Any, rows: Rows, staker: Any, curator: Any, borrower: Any, keeper: Any) -> None:
-    governance, registry, vault, usdai, book = suite.governance, suite.registry, suite.vault, suite.usdai, suite.loan_book
-    registry.setCuratorApproval(curator, True, sender=governance)
-    suite.caliber.setApprovalForAll(book, True, sender=borrower)
-    for who, amount in ((staker, 5_000_000), (curator, 1_000_000), (borrower, 1_000_000)):
-        suite.wm.mint(who, amount * WM, sender=suite.deployer)
-        suite.wm.approve(usdai, 2**256 - 1, sender=who)
-        usdai.deposit(suite.wm, amount * WM, 0, who, sender=who)
-    usdai.approve(vault, 2**256 - 1, sender=staker)
-    vault.deposit(5_000_000 * USDAI, staker, sender=staker)
-    usdai.approve(registry, 2**256 - 1, sender=borrower)
+    governance, vault, book = suite.governance, suite.vault, suite.loan_book
+    fund_credit_cast(suite, staker, curator, borrower)
 
     def now() -> int:
         return int(chain.pending_timestamp)
@@ -159,6 +163,16 @@ def credit(suite: Any, rows: Rows, staker: Any, curator: Any, borrower: Any, kee
     rows.add("FiLo markDefault", "120,000", book.markDefault(bad, sender=keeper))
 
 
+def pin_clock() -> None:
+    request = chain.provider.web3.provider.make_request
+    if int(chain.blocks.head.timestamp) >= START:
+        raise click.ClickException(f"the chain's clock is past {START}: start a fresh one")
+    for method, params in (("evm_setNextBlockTimestamp", [START]), ("anvil_setBlockTimestampInterval", [1])):
+        answer = request(method, params)
+        if "error" in answer:
+            raise click.ClickException(f"{method}: {answer['error'].get('message', answer['error'])}")
+
+
 def render(rows: Rows) -> str:
     headers = ["action", "gas used", "target", *PARTS, "refund"]
     body = []
@@ -172,12 +186,14 @@ def render(rows: Rows) -> str:
         "",
         "Written by `make bench` (`ape run anatomy`) from anvil's opcode traces of a fresh suite: each receipt's "
         "`gasUsed` split into what the EVM charged for (`scripts/_suite/gas_anatomy.py`). A number in brackets "
-        "counts the items: proxies are DELEGATECALL hops (each also reads its implementation slot: 4,700 cold); "
+        "counts the items (per request or bid where the row says so): proxies are DELEGATECALL hops (each also reads its implementation slot: 4,700 cold); "
         "accounts are first calls to another contract (2,600); cold slots are first reads of a storage slot "
         "(2,100); fills set a slot from zero (20,000); updates first change a non-zero slot (2,900). "
         "Execution is every other opcode, memory included. The parts add up to the gas used, less the refund, "
-        "within a call's memory expansion (checked for each row). The figures can differ from "
-        "bench/results.md by a few thousand gas: the chain's state and clock are not the same.",
+        "within a call's memory expansion (checked for each row). The chain's clock is pinned (one second a "
+        "block from a fixed start), so every figure is the same on every run but for calldata carrying random "
+        "bytes (a proof's blinding, a signature: intrinsic gas only); they can differ from bench/results.md by "
+        "a few thousand gas, whose chain follows the wall clock.",
         "",
         table(headers, body),
         "",
@@ -193,6 +209,7 @@ def cli(out: Path) -> None:
     test_accounts = accounts.test_accounts
     deployer, governance, alice, bob, keeper = (test_accounts[i] for i in (0, 1, 4, 5, 7))
     users = [test_accounts[i] for i in range(8, 13)]
+    pin_clock()
     suite = deploy_suite(deployer, governance, params=Params(qev_max_bids=256), roles={"strategy_admin": governance})
     rows = Rows()
     progress("deployed; tokens and vault")

@@ -18,7 +18,15 @@ from ape.logging import logger
 
 from scripts._suite import campaign
 from scripts._suite.campaign import deploy_campaign, run_campaign
-from scripts._suite.credit import MONTH, loan_terms, mint_receipt, open_stack, originate, sign_terms
+from scripts._suite.credit import (
+    MONTH,
+    fund_credit_cast,
+    loan_terms,
+    mint_receipt,
+    open_stack,
+    originate,
+    sign_terms,
+)
 from scripts._suite.deployment import DAY, USDAI, WM, Params, Suite, deploy_suite
 from scripts._suite.qev import make_bid, place_bid, reveal_bid, settlement_order
 from scripts._suite.report import table
@@ -289,18 +297,10 @@ def bench_qev_settlement(
 
 def bench_credit(suite: Suite, staker: Any, curator: Any, borrower: Any, keeper: Any) -> tuple[list[tuple[str, int]], list[tuple[int, int, int, int]]]:
     """Gas of the credit actions, and of the vault's NAV read as loans and stacks grow."""
-    governance, registry, vault, usdai = suite.governance, suite.registry, suite.vault, suite.usdai
+    governance, registry, vault = suite.governance, suite.registry, suite.vault
     book = suite.loan_book
     snapshot = chain.snapshot()
-    registry.setCuratorApproval(curator, True, sender=governance)
-    suite.caliber.setApprovalForAll(book, True, sender=borrower)
-    for who, amount in ((staker, 5_000_000), (curator, 1_000_000), (borrower, 1_000_000)):
-        suite.wm.mint(who, amount * WM, sender=suite.deployer)
-        suite.wm.approve(usdai, 2**256 - 1, sender=who)
-        usdai.deposit(suite.wm, amount * WM, 0, who, sender=who)
-    usdai.approve(vault, 2**256 - 1, sender=staker)
-    vault.deposit(5_000_000 * USDAI, staker, sender=staker)
-    usdai.approve(registry, 2**256 - 1, sender=borrower)
+    fund_credit_cast(suite, staker, curator, borrower)
 
     def now() -> int:
         return int(chain.pending_timestamp)

@@ -12,7 +12,7 @@ from ape import chain
 from eth_account.messages import encode_typed_data
 
 from scripts._suite.abi import container, struct, struct_abi
-from scripts._suite.deployment import DAY, USDAI, Suite
+from scripts._suite.deployment import DAY, USDAI, WM, Suite
 
 ONE_YEAR = 365 * DAY
 MONTH = 30 * DAY
@@ -193,3 +193,19 @@ def originate(
     suite.caliber.setApprovalForAll(suite.loan_book, True, sender=borrower)
     tx = suite.loan_book.originateLoan(terms.as_tuple(), signature, sender=curator)
     return int(tx.events.filter(suite.loan_book.LoanOriginated)[0].loanId)
+
+
+def fund_credit_cast(suite: Suite, staker: Any, curator: Any, borrower: Any, stake: int = 5_000_000) -> None:
+    """The credit benchmarks' cast (`make bench`): the curator approved, the book free to move the
+    borrower's receipts, a million USDai each for curator and borrower (the borrower's repayments
+    approved to the ledger), and `stake` USDai staked in the vault by the staker."""
+    governance, registry, vault, usdai = suite.governance, suite.registry, suite.vault, suite.usdai
+    registry.setCuratorApproval(curator, True, sender=governance)
+    suite.caliber.setApprovalForAll(suite.loan_book, True, sender=borrower)
+    for who, amount in ((staker, stake), (curator, 1_000_000), (borrower, 1_000_000)):
+        suite.wm.mint(who, amount * WM, sender=suite.deployer)
+        suite.wm.approve(usdai, 2**256 - 1, sender=who)
+        usdai.deposit(suite.wm, amount * WM, 0, who, sender=who)
+    usdai.approve(vault, 2**256 - 1, sender=staker)
+    vault.deposit(stake * USDAI, staker, sender=staker)
+    usdai.approve(registry, 2**256 - 1, sender=borrower)
