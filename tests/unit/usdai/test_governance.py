@@ -114,6 +114,22 @@ def test_set_supply_cap__by_governance__updates_and_emits(usdai, governance):
     assert (events[0].previous, events[0].current) == (previous, 5 * USDAI)
 
 
+@pytest.mark.parametrize("cap", [2**96 - 1, 2**96, 2**255])
+def test_set_supply_cap__beyond_96_bits__refused_and_kept(usdai, governance, reverts, cap):
+    # The cap shares a slot with wM (a deposit reads both): 96 bits, 2^96 - 1 meaning none.
+    before = usdai.supplyCap()
+    with reverts(usdai.ParameterOutOfRange, name="supplyCap", value=cap, min=0, max=2**96 - 2):
+        usdai.setSupplyCap(cap, sender=governance)
+    assert usdai.supplyCap() == before
+
+
+def test_set_supply_cap__max__means_none_and_reads_back(usdai, governance):
+    tx = usdai.setSupplyCap(2**256 - 1, sender=governance)
+    assert tx.events.filter(usdai.SupplyCapUpdated)[0].current == 2**256 - 1
+    assert usdai.supplyCap() == 2**256 - 1
+    assert usdai.maxDeposit() == 2**256 - 1 - usdai.totalSupply()
+
+
 def test_set_supply_cap__below_supply__blocks_deposits_only(
     usdai, wm, governance, alice, mint_usdai, fund, reverts
 ):

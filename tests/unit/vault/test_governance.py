@@ -65,6 +65,42 @@ def test_set_supply_cap__by_governance__emits_supply_cap_updated(vault, governan
     assert vault.supplyCap() == 5 * USDAI
 
 
+@pytest.mark.parametrize("cap", [2**96 - 1, 2**96, 2**255])
+def test_set_supply_cap__beyond_96_bits__refused_and_kept(vault, governance, reverts, cap):
+    # The cap shares a slot with the registry (a deposit reads both): 96 bits, 2^96 - 1 meaning none.
+    before = vault.supplyCap()
+    with reverts(vault.ParameterOutOfRange, name="supplyCap", value=cap, min=0, max=2**96 - 2):
+        vault.setSupplyCap(cap, sender=governance)
+    assert vault.supplyCap() == before
+
+
+def test_set_supply_cap__max__means_none_and_reads_back(vault, governance, alice):
+    vault.setSupplyCap(2**96 - 2, sender=governance)
+    assert vault.supplyCap() == 2**96 - 2
+    tx = vault.setSupplyCap(2**256 - 1, sender=governance)
+    event = tx.events.filter(vault.SupplyCapUpdated)[0]
+    assert (event.previous, event.current) == (2**96 - 2, 2**256 - 1)
+    assert vault.supplyCap() == 2**256 - 1
+    assert vault.maxDeposit(alice) == 2**256 - 1
+
+
+def test_pause__flag_in_the_ticket_slot__deposits_refused_and_events_kept(vault, pauser, alice, reverts):
+    # The pause flag left OpenZeppelin's own slot for the vault's; the modifiers, errors and events are
+    # OpenZeppelin's.
+    tx = vault.pause(sender=pauser)
+    assert [e.account for e in tx.events.filter(vault.Paused)] == [pauser.address]
+    assert vault.paused() and vault.maxDeposit(alice) == 0
+    with reverts(vault.EnforcedPause):
+        vault.deposit(USDAI, alice, sender=alice)
+    with reverts(vault.EnforcedPause):
+        vault.pause(sender=pauser)
+    tx = vault.unpause(sender=pauser)
+    assert [e.account for e in tx.events.filter(vault.Unpaused)] == [pauser.address]
+    assert not vault.paused()
+    with reverts(vault.ExpectedPause):
+        vault.unpause(sender=pauser)
+
+
 def test_set_registry__by_governance__emits_registry_updated(vault, governance, keeper):
     previous = vault.registry()
     tx = vault.setRegistry(keeper, sender=governance)

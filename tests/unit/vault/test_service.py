@@ -7,6 +7,8 @@ from ape import chain
 from scripts._suite.deployment import DAY, USDAI
 from tests.reference.shares import to_assets_down
 
+ZERO = "0x" + "00" * 20
+
 
 def _serviced(tx, vault):
     return [(e.requestId, e.shares, e.assets) for e in tx.events.filter(vault.RedemptionServiced)]
@@ -72,6 +74,21 @@ def test_service__at_next_cycle_start__burns_shares_and_sets_assets_aside(
     assert vault.requestOf(request_id) == (alice.address, 0, False)
     assert vault.claimOf(request_id) == (100 * USDAI, expected, 0)
     assert vault.queueState()[1] == request_id + 1
+
+
+def test_service__one_call__burns_the_served_shares_once(vault, staked, keeper, request_redeem, next_cycle):
+    # One burn for the batch (one Transfer event, one balance write), not one a request.
+    amounts = [(i + 1) * 10 * USDAI for i in range(len(staked))]
+    for holder, amount in zip(staked, amounts, strict=True):
+        request_redeem(holder, amount)
+    supply = vault.totalSupply()
+    next_cycle()
+    tx = vault.serviceRedemptions(10, sender=keeper)
+    assert tx.return_value == len(staked)
+    burns = [e for e in tx.events.filter(vault.Transfer) if e["to"] == ZERO]
+    assert [(e["from"], e.value) for e in burns] == [(vault.address, sum(amounts))]
+    assert vault.totalSupply() == supply - sum(amounts)
+    assert vault.escrowedShares() == 0
 
 
 def test_service__requests_of_one_cycle__fifo_one_per_call(vault, staked, keeper, request_redeem, next_cycle):
