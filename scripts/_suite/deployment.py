@@ -101,7 +101,7 @@ class Params:
             ("price_max_deviation_bps", self.price_max_deviation_bps, 1, 1_000),  # USDai.setPriceGuard
             ("sequencer_grace_period", self.sequencer_grace_period, 0, DAY),
             ("usdai_admin_fee_bps", self.usdai_admin_fee_bps, 0, 2_000),  # USDai.MAX_ADMIN_FEE_BPS
-            ("cycle_duration", cycle, 1, 2**256 - 1),
+            ("cycle_duration", cycle, 1, 2**32 - 1),  # StakedUSDaiModule.initialize (a uint32)
             ("min_request_shares", self.min_request_shares, 0, 2**88 - 1),
             ("max_open_requests", self.max_open_requests, 1, 2**16 - 1),
             ("seed_stake", self.seed_stake, 0, self.vault_supply_cap),
@@ -128,6 +128,10 @@ class Params:
             for name, value, low, high in bounds
             if not low <= value <= high
         ]
+        # USDai and the vault store a cap in 96 bits, type(uint256).max meaning none (`_encodeCap`).
+        for name, cap in (("usdai_supply_cap", self.usdai_supply_cap), ("vault_supply_cap", self.vault_supply_cap)):
+            if cap != 2**256 - 1 and not 0 <= cap <= 2**96 - 2:
+                found.append(f"{name.replace('_', '-')} = {cap:,} is outside [0, {2**96 - 2:,}] (or 2^256 - 1 for none)")
         if self.venue not in VENUES:
             found.append(f"venue = {self.venue!r} is not one of {', '.join(VENUES)}")
         for asset_class, curve in self.depreciation_curves.items():

@@ -67,6 +67,9 @@ def journal_of(out: Path) -> dict[str, Any]:
         ({"filo_cure_period": 3_600}, "filo-cure-period = 3,600"),
         ({"filo_recovery_period": 4 * 365 * DAY}, "filo-recovery-period"),
         ({"min_request_shares": 2**88}, "min-request-shares"),
+        ({"cycle_duration": 2**32}, "cycle-duration = 4,294,967,296 is outside [1, 4,294,967,295]"),
+        ({"usdai_supply_cap": 2**96 - 1}, "usdai-supply-cap = 79,228,162,514,264,337,593,543,950,335 is outside"),
+        ({"vault_supply_cap": 2**96, "seed_stake": 0}, "vault-supply-cap = 79,228,162,514,264,337,593,543,950,336"),
         ({"price_max_age": 59}, "price-max-age = 59 is outside [60, 604,800]"),
         ({"price_max_deviation_bps": 1_001}, "price-max-deviation-bps = 1,001"),
         ({"sequencer_grace_period": DAY + 1}, "sequencer-grace-period = 86,401"),
@@ -99,6 +102,10 @@ def test_params__bounds_are_the_contracts(suite, governance, reverts):
         usdai.setPriceGuard(sequencer, 3_600, 1_001, sender=governance)
     with reverts(usdai.ParameterOutOfRange, name="gracePeriod", value=DAY + 1, min=0, max=DAY):
         usdai.setPriceGuard(sequencer, DAY + 1, 50, sender=governance)
+    with reverts(usdai.ParameterOutOfRange, name="supplyCap", value=2**96 - 1, min=0, max=2**96 - 2):
+        usdai.setSupplyCap(2**96 - 1, sender=governance)
+    with reverts(suite.vault.ParameterOutOfRange, name="supplyCap", value=2**96 - 1, min=0, max=2**96 - 2):
+        suite.vault.setSupplyCap(2**96 - 1, sender=governance)
     risk = dict(Params().book_risk(), curePeriod=DAY - 1)
     with reverts(policy.RiskParamOutOfRange, name="curePeriod", value=DAY - 1, min=DAY, max=90 * DAY):
         policy.checkRiskParams(tuple(risk[k] for k in _risk_order(policy)))

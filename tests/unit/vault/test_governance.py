@@ -2,8 +2,9 @@
 initialization."""
 
 import pytest
+from ape import chain, project
 
-from scripts._suite.deployment import USDAI
+from scripts._suite.deployment import USDAI, deploy_vault
 
 ZERO = "0x" + "00" * 20
 
@@ -237,3 +238,12 @@ def test_initialize__implementation__reverts_invalid_initialization(
     implementation = project.StakedUSDai.at(suite.implementations["sUSDai"])
     with reverts(implementation.InvalidInitialization):
         implementation.initialize(governance, usdai, 0, 1, 1, 1, 1, sender=governance)
+
+
+def test_initialize__cycle_duration_beyond_32_bits__refused(deployer, governance, usdai, reverts):
+    # The cycle duration shares the ticket's slot as a uint32; the deploy checks the same bound first.
+    with reverts(project.StakedUSDaiModule.ParameterOutOfRange, name="cycleDuration", value=2**32, min=1, max=2**32 - 1):
+        deploy_vault(deployer, governance, {
+            "admin": governance, "usdai": usdai, "genesis": chain.blocks.head.timestamp, "cycleDuration": 2**32,
+            "minRequestShares": USDAI, "maxOpenRequests": 50, "supplyCap": 2**256 - 1,
+        })
